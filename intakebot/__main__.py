@@ -1,0 +1,3 @@
+from intakebot.cli import main
+
+raise SystemExit(main())
