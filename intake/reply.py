@@ -1,0 +1,180 @@
+"""Reply text: the new part of a reply (quotes and signatures removed) and agent command lines.
+
+Pure string functions. Quote headers come from mail-parser-reply's language
+patterns plus the Spanish forms it misses; signatures are cut conservatively.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from mailparser_reply.parser import EmailMessage
+
+from rules.plans import Severity
+
+_LANGUAGES = ["en", "es"]
+_HEADER_RE = EmailMessage(text="", languages=list(_LANGUAGES)).HEADER_REGEX
+
+# Forms mail-parser-reply 1.36 misses (its Spanish pattern wants two spaces
+# before "escribió", and it knows only the English separator line).
+_EXTRA_HEADERS = [
+    re.compile(r"^(?:> ?)*El\s.{5,}?\s?escribi[oó]:\s*$", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^(?:> ?)*On\s.{5,}?\s?wrote:\s*$", re.IGNORECASE | re.MULTILINE),
+    re.compile(r"^(?:> ?)*-{3,}\s*(?:Original Message|Mensaje original)\s*-{3,}\s*$",
+               re.IGNORECASE | re.MULTILINE),
+]
+# An Outlook header block counts only when it names the sender and the time, so
+# two pasted lines such as "To: ..." and "Subject: ..." do not cut a reply short.
+_BLOCK_FROM = re.compile(r"^[>* ]*(?:From|De):", re.IGNORECASE | re.MULTILINE)
+_BLOCK_WHEN = re.compile(r"^[>* ]*(?:Sent|Date|Enviado|Fecha):", re.IGNORECASE | re.MULTILINE)
+_SENT_FROM = re.compile(
+    r"^(?:Sent from my\b|Sent from Outlook\b|Get Outlook for\b|Enviado desde mi\b"
+    r"|Enviado desde Outlook\b|Obtener Outlook para\b).{0,60}$",
+    re.IGNORECASE,
+)
+
+
+def _header_lines(text: str) -> list[tuple[int, int]]:
+    """(first line, last line) of every quote header found in `text`."""
+    stripped = "\n".join(line.strip() for line in text.split("\n"))
+    spans = []
+    for match in _HEADER_RE.finditer(stripped):
+        block = match.group(0)
+        if not block.strip():
+            continue
+        is_attribution = re.search(r"(?:wrote|escribi[oó]):\s*$", block, re.IGNORECASE)
+        if "\n" in block.strip() and not is_attribution \
+                and not (_BLOCK_FROM.search(block) and _BLOCK_WHEN.search(block)):
+            continue
+        spans.append((match.start() + len(block) - len(block.lstrip()), match.end()))
+    for pattern in _EXTRA_HEADERS:
+        spans.extend((m.start(), m.end()) for m in pattern.finditer(stripped))
+    return sorted((stripped.count("\n", 0, s), stripped.count("\n", 0, max(s, e - 1)))
+                  for s, e in spans)
+
+
+def _is_quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _strip_signature(lines: list[str]) -> list[str]:
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    for i in content[1:]:  # a delimiter on the first line is content, not a signature
+        if lines[i].rstrip() == "--":
+            lines = lines[:i]
+            break
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    for i in content[-3:]:
+        if i != content[0] and _SENT_FROM.match(lines[i].strip()):
+            lines = lines[:i]
+            break
+    return lines
+
+
+def _trim(lines: list[str]) -> str:
+    while lines and (not lines[-1].strip() or _is_quoted(lines[-1])
+                     or re.fullmatch(r"\s*[_\-=]{8,}\s*", lines[-1])):
+        lines = lines[:-1]
+    return "\n".join(lines).strip("\n")
+
+
+def new_text(text: str) -> str:
+    """The new part of a reply; "" only when the mail holds nothing but quotes and signature."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    headers = _header_lines(text)
+    cut = headers[0][0] if headers else len(lines)
+    head = _trim(_strip_signature(lines[:cut]))
+    if any(line.strip() and not _is_quoted(line) for line in head.split("\n")):
+        return head
+    # Nothing above the first quote: bottom-posted or interleaved. Keep every
+    # line that is neither quoted nor a quote header.
+    skip = {n for first, last in headers for n in range(first, last + 1)}
+    rest = [line for n, line in enumerate(lines) if n not in skip and not _is_quoted(line)]
+    return _trim(_strip_signature(rest)).strip()
+
+
+@dataclass(frozen=True)
+class AgentCommand:
+    """One command line from an agent; name "error" carries a message for the agent."""
+
+    name: str
+    argument: str | None = None
+
+
+_ALIASES = {
+    "resolve": "resolve", "resolved": "resolve", "resolver": "resolve", "resuelto": "resolve",
+    "pending": "pending", "pendiente": "pending",
+    "severity": "severity", "severidad": "severity", "gravedad": "severity",
+    "assign": "assign", "asignar": "assign",
+    "note": "note", "nota": "note",
+    "open": "open", "abrir": "open",
+}
+_LEVELS = {s.value: s.value for s in Severity} | {
+    "bloqueante": "blocker", "bloqueo": "blocker", "critico": "critical",
+    "crítico": "critical", "crítica": "critical", "critica": "critical", "mayor": "major",
+    "menor": "trivial",
+}
+KNOWN = "#resolve, #pending, #severity LEVEL, #assign NAME, #note TEXT, #open EMAIL"
+_COMMAND_LINE = re.compile(r"^\s*#(?P<word>[^\W\d_][\w-]*)(?:[ \t]+(?P<arg>.*?))?\s*$")
+_EMAIL = re.compile(r"<?([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>?")
+
+
+def _command(word: str, arg: str | None) -> AgentCommand:
+    name = _ALIASES[word]
+    if name in ("resolve", "pending"):
+        if arg:
+            return AgentCommand("error", f"#{word} takes no argument (got {arg!r})")
+        return AgentCommand(name)
+    if name == "severity":
+        level = _LEVELS.get((arg or "").lower())
+        if level is None:
+            allowed = ", ".join(s.value for s in Severity)
+            return AgentCommand("error", f"#{word} needs one of {allowed} (got {arg!r})")
+        return AgentCommand(name, level)
+    if name == "assign":
+        if not arg:
+            return AgentCommand("error", f"#{word} needs a name")
+        return AgentCommand(name, arg)
+    match = _EMAIL.fullmatch(arg or "")
+    if not match:
+        return AgentCommand("error", f"#{word} needs an e-mail address (got {arg!r})")
+    return AgentCommand(name, match.group(1).lower())
+
+
+def parse_commands(text: str) -> tuple[list[AgentCommand], str]:
+    """Commands in an agent's new text, and the text left to relay (command lines removed).
+
+    Known commands count on any line of their own (not in '>' quotes); an unknown
+    `#word` is reported only in the leading block of command lines, so a pasted
+    "#include <x.h>" further down is just text. "#1042 is fixed" and "# heading"
+    are never commands. `#note` takes the rest of the mail as an internal note;
+    `#open EMAIL` makes the rest of the mail the customer's text.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    commands: list[AgentCommand] = []
+    kept: list[str] = []
+    leading = True
+    for n, line in enumerate(lines):
+        match = None if _is_quoted(line) else _COMMAND_LINE.match(line)
+        word = match.group("word").lower() if match else ""
+        if match and word in _ALIASES:
+            arg = match.group("arg") or None
+            if _ALIASES[word] == "note":
+                note = "\n".join([arg or "", *lines[n + 1:]]).strip()
+                commands.append(AgentCommand("note", note) if note
+                                else AgentCommand("error", f"#{word} needs some text"))
+                break
+            commands.append(_command(word, arg))
+            if _ALIASES[word] == "open" and commands[-1].name == "open":
+                kept.extend(lines[n + 1:])
+                break
+            continue
+        if match and leading:
+            commands.append(AgentCommand("error", f"unknown command #{word}; known: {KNOWN}"))
+            continue
+        if line.strip():
+            leading = False
+        kept.append(line)
+    return commands, "\n".join(kept).strip("\n")
