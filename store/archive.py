@@ -1,0 +1,144 @@
+"""Files beside the hot store: the content-addressed raw-mail archive, bodies and attachments."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from store.storage import fsync_dir, temp_name, write_new
+
+_SHA = re.compile(r"^[0-9a-f]{64}$")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+MAX_NAME = 120
+
+
+def _make_dirs(folder: Path) -> None:
+    """mkdir -p that fsyncs each parent whose entry it created, so the path survives a crash."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for f in reversed(missing):
+        try:
+            f.mkdir()
+        except FileExistsError:
+            continue
+        fsync_dir(f.parent)
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Durably create `path` with `data`; an existing file is left alone."""
+    _make_dirs(path.parent)
+    tmp = temp_name(path)
+    try:
+        write_new(tmp, data)
+        # link() refuses to overwrite, so two writers of the same content cannot race
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def safe_name(name: str, fallback: str = "attachment") -> str:
+    """A file name with no folders, no control or shell-hostile characters, bounded length."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip().strip(".")
+    if not name:
+        name = fallback
+    if len(name.encode()) > MAX_NAME:
+        stem, dot, ext = name.rpartition(".")
+        ext = ext[:16] if dot and stem else ""
+        keep = name if not ext else stem
+        while len((keep + "." + ext if ext else keep).encode()) > MAX_NAME:
+            keep = keep[:-1]
+        name = keep + ("." + ext if ext else "")
+    return name
+
+
+class RawArchive:
+    """Inbound messages as received, at archive/ab/cdef....eml, named by SHA-256."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha: str) -> Path:
+        if not _SHA.match(sha):
+            raise ValueError(f"{sha!r} is not a lower-case SHA-256 hex digest")
+        return self.root / sha[:2] / f"{sha[2:]}.eml"
+
+    def put(self, raw: bytes) -> str:
+        sha = hashlib.sha256(raw).hexdigest()
+        path = self.path(sha)
+        if not path.exists():
+            _write_once(path, raw)
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        try:
+            return self.path(sha).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(sha) from None
+
+    def __contains__(self, sha: str) -> bool:
+        return self.path(sha).exists()
+
+
+class Files:
+    """Bodies (text by key) and attachments; paths returned are relative to `root`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _key_path(self, key: str) -> Path:
+        parts = [p for p in key.replace("\\", "/").split("/") if p]
+        if not parts or any(p in (".", "..") or p != safe_name(p) for p in parts):
+            raise ValueError(f"{key!r} is not a safe key: use names like 'bodies/1042/3.txt'")
+        return self.root.joinpath(*parts)
+
+    def put_text(self, key: str, text: str) -> str:
+        """Store text under `key` (replacing what was there) and return its relative path."""
+        path = self._key_path(key)
+        _make_dirs(path.parent)
+        tmp = temp_name(path)
+        try:
+            write_new(tmp, text.encode("utf-8", "surrogateescape"))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(path.parent)
+        return path.relative_to(self.root).as_posix()
+
+    def get_text(self, key: str) -> str:
+        try:
+            return self._key_path(key).read_bytes().decode("utf-8", "surrogateescape")
+        except FileNotFoundError:
+            raise KeyError(key) from None
+
+    def put_attachment(self, owner: int | str, filename: str, data: bytes) -> str:
+        """Store an attachment of a ticket number or message sha; same name and bytes is a no-op."""
+        folder = self.root / "attachments" / safe_name(str(owner), "unknown")
+        name = safe_name(filename)
+        stem, dot, ext = name.rpartition(".")
+        if not dot or not stem:
+            stem, ext = name, ""
+        n = 1
+        while True:
+            path = folder / name
+            if not path.exists():
+                _write_once(path, data)
+            if path.read_bytes() == data:
+                return path.relative_to(self.root).as_posix()
+            n += 1
+            name = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+
+    def read(self, relative: str) -> bytes:
+        return self._key_path(relative).read_bytes()
+
+    def path(self, relative: str) -> Path:
+        return self._key_path(relative)

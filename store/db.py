@@ -1,0 +1,119 @@
+"""The Store: one data folder, its locks, the hot TinyDB document and the files beside it."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from os import PathLike
+from pathlib import Path
+
+from store.archive import Files, RawArchive
+from store.document import Document
+from store.history import Compaction, History, compact
+from store.storage import TMP_SUFFIX, AtomicJSONStorage, FileLock
+from store.uow import UnitOfWork
+
+HOT_FILE = "intakebot.json"
+LOCK_FILE = "intakebot.lock"
+
+
+class Store:
+    def __init__(self, data_dir: Path, archive_after: timedelta) -> None:
+        self.data_dir = data_dir
+        self.archive_after = archive_after
+        self.archive = RawArchive(data_dir / "archive")
+        self.files = Files(data_dir / "files")
+        self.history = History(data_dir)
+        self._thread_lock = threading.Lock()
+        self._owner: int | None = None
+        self._stale = False
+        self._lock = FileLock(data_dir / LOCK_FILE)
+        try:
+            self._lock.acquire()
+            try:
+                # Temp files in the root are only written under the lock: any seen now
+                # are leftovers of a crash.
+                for leftover in data_dir.glob(f".*{TMP_SUFFIX}"):
+                    leftover.unlink(missing_ok=True)
+                self._storage = AtomicJSONStorage(data_dir / HOT_FILE)
+                self._token = self._lock.read_token()
+            finally:
+                self._lock.release()
+        except BaseException:
+            self._lock.close()
+            raise
+        self._doc = Document(self._storage.data)
+
+    @classmethod
+    def open(cls, data_dir: str | PathLike[str],
+             archive_after: timedelta = timedelta(days=30)) -> Store:
+        """Open (creating if needed) the store in `data_dir`; StoreCorrupt if unreadable."""
+        folder = Path(data_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(folder, archive_after)
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def compact(self, now: datetime) -> Compaction:
+        """Move tickets closed longer than `archive_after` (and old outbox/inbound rows) out."""
+        with self.unit_of_work() as uow:
+            done = compact(self._doc, self.history, now, self.archive_after)
+            uow.commit()
+        return done
+
+    def close(self) -> None:
+        with self._thread_lock:
+            self._lock.close()
+            self._storage.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- used by UnitOfWork
+
+    def _acquire(self) -> None:
+        if self._owner == threading.get_ident():
+            raise RuntimeError("this thread already has a unit of work open on this store")
+        self._thread_lock.acquire()
+        try:
+            self._lock.acquire()
+            try:
+                self._refresh()
+            except BaseException:
+                self._lock.release()
+                raise
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        self._owner = threading.get_ident()
+
+    def _refresh(self) -> None:
+        token = self._lock.read_token()
+        if self._stale or token != self._token or self._storage.changed_on_disk():
+            self._storage.reload()
+            self._doc = Document(self._storage.data)
+            self._token = token
+            self._stale = False
+
+    def _commit(self) -> None:
+        if not self._doc.undo:
+            return
+        try:
+            # the token goes first: a crash after it costs others only a reload
+            self._token = self._lock.new_token()
+            self._storage.flush()
+        except BaseException:
+            self._stale = True  # memory may now differ from disk: reload next time
+            raise
+        self._doc.forget_undo()
+
+    def _release(self) -> None:
+        self._owner = None
+        try:
+            self._lock.release()
+        finally:
+            self._thread_lock.release()

@@ -1,0 +1,309 @@
+"""The records the store keeps, and their explicit JSON form (no pickles).
+
+Datetimes must be timezone-aware and are written as ISO 8601 with their offset;
+dates are ISO strings. `to_dict`/`from_dict` are the only (de)serialisers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from rules.plans import Severity
+
+TICKET_STATUSES = ("open", "pending-customer", "resolved", "closed")
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+EVENT_KINDS = frozenset({
+    "received", "acknowledged", "agent_reply", "customer_reply", "severity_changed",
+    "escalated", "resolved", "reopened", "note", "assigned", "pending", "closed",
+})
+# An inbound outcome whose `outcome` starts with this counts as a refusal
+# (e.g. "refused-not-contact", "refused-quota") for the refusal rate limit.
+REFUSED_PREFIX = "refused"
+
+
+def _dt(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: the store keeps aware times only")
+    return value.isoformat()
+
+
+def _parse_dt(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"stored time {value!r} has no offset")
+    return parsed
+
+
+def _d(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_d(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _json_value(value: Any) -> Any:
+    """Free-form `data` dicts: times become ISO strings (and stay strings on reading)."""
+    if isinstance(value, datetime):
+        return _dt(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _check(value: str, allowed: tuple[str, ...] | frozenset[str], what: str) -> None:
+    if value not in allowed:
+        raise ValueError(f"{what} {value!r} is not one of {', '.join(sorted(allowed))}")
+
+
+def normalise_message_id(mid: str) -> str:
+    """The form Message-IDs are compared in: no angle brackets or surrounding space."""
+    return mid.strip().strip("<>").strip()
+
+
+@dataclass(kw_only=True)
+class Account:
+    name: str
+    plan: str
+    domains: list[str] = field(default_factory=list)
+    contract_start: date = date(2000, 1, 1)
+    # extra tickets bought, keyed by the ISO start date of the contract year they apply to
+    extra_tickets: dict[str, int] = field(default_factory=dict)
+    overage_policy: str | None = None
+    timezone: str | None = None
+    created_at: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "plan": self.plan,
+            "domains": [d.lower() for d in self.domains],
+            "contract_start": _d(self.contract_start),
+            "extra_tickets": {str(k): int(v) for k, v in self.extra_tickets.items()},
+            "overage_policy": self.overage_policy, "timezone": self.timezone,
+            "created_at": _dt(self.created_at),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Account:
+        return cls(
+            name=d["name"], plan=d["plan"], domains=list(d["domains"]),
+            contract_start=_parse_d(d["contract_start"]),
+            extra_tickets=dict(d["extra_tickets"]), overage_policy=d["overage_policy"],
+            timezone=d["timezone"], created_at=_parse_dt(d["created_at"]),
+        )
+
+
+@dataclass(kw_only=True)
+class Contact:
+    email: str
+    account: str
+    name: str | None = None
+    added_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.email = self.email.strip().lower()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"email": self.email, "name": self.name, "account": self.account,
+                "added_at": _dt(self.added_at)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Contact:
+        return cls(email=d["email"], name=d["name"], account=d["account"],
+                   added_at=_parse_dt(d["added_at"]))
+
+
+@dataclass(kw_only=True)
+class Ticket:
+    number: int = 0  # assigned by uow.tickets.add
+    account: str
+    requester: str
+    cc: list[str] = field(default_factory=list)
+    subject: str
+    severity: Severity
+    severity_reason: str = ""
+    status: str = "open"
+    created_at: datetime
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    contract_year: date
+    overage: bool = False
+    assignee: str | None = None
+    # waiting-on-customer intervals; an open interval has end None
+    paused: list[tuple[datetime, datetime | None]] = field(default_factory=list)
+    message_ids: list[str] = field(default_factory=list)
+    last_message_id: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def ref(self) -> str:
+        """How people see the number: `#1042`."""
+        return f"#{self.number}"
+
+    def to_dict(self) -> dict[str, Any]:
+        _check(self.status, TICKET_STATUSES, "ticket status")
+        return {
+            "number": self.number, "account": self.account, "requester": self.requester,
+            "cc": list(self.cc), "subject": self.subject,
+            "severity": Severity(self.severity).value, "severity_reason": self.severity_reason,
+            "status": self.status, "created_at": _dt(self.created_at),
+            "first_response_at": _dt(self.first_response_at),
+            "resolved_at": _dt(self.resolved_at), "closed_at": _dt(self.closed_at),
+            "response_due": _dt(self.response_due), "resolution_due": _dt(self.resolution_due),
+            "contract_year": _d(self.contract_year), "overage": bool(self.overage),
+            "assignee": self.assignee,
+            "paused": [[_dt(s), _dt(e)] for s, e in self.paused],
+            "message_ids": list(self.message_ids), "last_message_id": self.last_message_id,
+            "updated_at": _dt(self.updated_at),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Ticket:
+        return cls(
+            number=d["number"], account=d["account"], requester=d["requester"],
+            cc=list(d["cc"]), subject=d["subject"], severity=Severity(d["severity"]),
+            severity_reason=d["severity_reason"], status=d["status"],
+            created_at=_parse_dt(d["created_at"]),
+            first_response_at=_parse_dt(d["first_response_at"]),
+            resolved_at=_parse_dt(d["resolved_at"]), closed_at=_parse_dt(d["closed_at"]),
+            response_due=_parse_dt(d["response_due"]),
+            resolution_due=_parse_dt(d["resolution_due"]),
+            contract_year=_parse_d(d["contract_year"]), overage=d["overage"],
+            assignee=d["assignee"],
+            paused=[(_parse_dt(s), _parse_dt(e)) for s, e in d["paused"]],
+            message_ids=list(d["message_ids"]), last_message_id=d["last_message_id"],
+            updated_at=_parse_dt(d["updated_at"]),
+        )
+
+
+@dataclass(kw_only=True)
+class Event:
+    ticket: int
+    seq: int
+    at: datetime
+    kind: str
+    data: dict[str, Any] = field(default_factory=dict)
+    raw: str | None = None  # sha256 of the raw message in the archive, if any
+
+    def to_dict(self) -> dict[str, Any]:
+        _check(self.kind, EVENT_KINDS, "event kind")
+        return {"ticket": self.ticket, "seq": self.seq, "at": _dt(self.at), "kind": self.kind,
+                "data": _json_value(self.data), "raw": self.raw}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        return cls(ticket=d["ticket"], seq=d["seq"], at=_parse_dt(d["at"]), kind=d["kind"],
+                   data=dict(d["data"]), raw=d["raw"])
+
+
+@dataclass(kw_only=True)
+class OutboxRow:
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    kind: str
+    to: list[str]
+    cc: list[str] = field(default_factory=list)
+    ticket: int | None = None
+    message_id: str
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        _check(self.status, OUTBOX_STATUSES, "outbox status")
+        return {
+            "id": self.id, "kind": self.kind, "to": list(self.to), "cc": list(self.cc),
+            "ticket": self.ticket, "message_id": self.message_id,
+            "in_reply_to": self.in_reply_to, "references": list(self.references),
+            "data": _json_value(self.data), "status": self.status, "attempts": self.attempts,
+            "next_attempt_at": _dt(self.next_attempt_at), "created_at": _dt(self.created_at),
+            "sent_at": _dt(self.sent_at), "last_attempt_at": _dt(self.last_attempt_at),
+            "last_error": self.last_error,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> OutboxRow:
+        return cls(
+            id=d["id"], kind=d["kind"], to=list(d["to"]), cc=list(d["cc"]), ticket=d["ticket"],
+            message_id=d["message_id"], in_reply_to=d["in_reply_to"],
+            references=list(d["references"]), data=dict(d["data"]), status=d["status"],
+            attempts=d["attempts"], next_attempt_at=_parse_dt(d["next_attempt_at"]),
+            created_at=_parse_dt(d["created_at"]), sent_at=_parse_dt(d["sent_at"]),
+            last_attempt_at=_parse_dt(d["last_attempt_at"]), last_error=d["last_error"],
+        )
+
+
+@dataclass(kw_only=True)
+class Cursor:
+    folder: str
+    uidvalidity: int
+    last_uid: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"folder": self.folder, "uidvalidity": self.uidvalidity,
+                "last_uid": self.last_uid}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Cursor:
+        return cls(folder=d["folder"], uidvalidity=d["uidvalidity"], last_uid=d["last_uid"])
+
+
+@dataclass(kw_only=True)
+class InboundOutcome:
+    sha256: str
+    message_id: str | None
+    outcome: str  # e.g. "opened", "reply", "duplicate", "refused-not-contact"
+    ticket: int | None = None
+    received_at: datetime
+    recorded_at: datetime
+    sender: str | None = None
+    reason: str = ""
+    source: str = ""  # "imap:INBOX:1234", "smtp", "pipe"
+
+    def __post_init__(self) -> None:
+        if self.sender is not None:
+            self.sender = self.sender.strip().lower()
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome.startswith(REFUSED_PREFIX)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256, "message_id": self.message_id, "outcome": self.outcome,
+            "ticket": self.ticket, "received_at": _dt(self.received_at),
+            "recorded_at": _dt(self.recorded_at), "sender": self.sender,
+            "reason": self.reason, "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> InboundOutcome:
+        return cls(
+            sha256=d["sha256"], message_id=d["message_id"], outcome=d["outcome"],
+            ticket=d["ticket"], received_at=_parse_dt(d["received_at"]),
+            recorded_at=_parse_dt(d["recorded_at"]), sender=d["sender"],
+            reason=d["reason"], source=d["source"],
+        )

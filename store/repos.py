@@ -1,0 +1,177 @@
+"""Repositories over the hot document: accounts, contacts, outbox, cursors, inbound, alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from store.document import Document
+from store.records import (
+    Account,
+    Contact,
+    Cursor,
+    InboundOutcome,
+    OutboxRow,
+    _dt,
+    normalise_message_id,
+)
+
+
+class Accounts:
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def get(self, name: str) -> Account | None:
+        d = self._doc.find("accounts", "name", name.lower())
+        return None if d is None else Account.from_dict(d)
+
+    def add(self, account: Account) -> Account:
+        if self._doc.find_id("accounts", "name", account.name.lower()) is not None:
+            raise ValueError(f"account {account.name!r} already exists")
+        self._doc.put("accounts", self._doc.new_id("accounts"), account.to_dict())
+        return account
+
+    def update(self, account: Account) -> Account:
+        doc_id = self._doc.find_id("accounts", "name", account.name.lower())
+        if doc_id is None:
+            raise KeyError(account.name)
+        self._doc.put("accounts", doc_id, account.to_dict())
+        return account
+
+    def all(self) -> list[Account]:
+        return sorted((Account.from_dict(d) for d in self._doc.docs("accounts")),
+                      key=lambda a: a.name.lower())
+
+
+class Contacts:
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def get(self, email: str) -> Contact | None:
+        d = self._doc.find("contacts", "email", email.strip().lower())
+        return None if d is None else Contact.from_dict(d)
+
+    def add(self, contact: Contact) -> Contact:
+        if self._doc.find_id("contacts", "email", contact.email) is not None:
+            raise ValueError(f"{contact.email} is already a contact")
+        self._doc.put("contacts", self._doc.new_id("contacts"), contact.to_dict())
+        return contact
+
+    def remove(self, email: str) -> Contact | None:
+        doc_id = self._doc.find_id("contacts", "email", email.strip().lower())
+        if doc_id is None:
+            return None
+        old = Contact.from_dict(self._doc.get("contacts", doc_id))
+        self._doc.put("contacts", doc_id, None)
+        return old
+
+    def for_account(self, name: str) -> list[Contact]:
+        return sorted((Contact.from_dict(d)
+                       for d in self._doc.find_all("contacts", "account", name.lower())),
+                      key=lambda c: c.email)
+
+    def all(self) -> list[Contact]:
+        return sorted((Contact.from_dict(d) for d in self._doc.docs("contacts")),
+                      key=lambda c: (c.account.lower(), c.email))
+
+
+class Outbox:
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def enqueue(self, row: OutboxRow) -> OutboxRow:
+        if self._doc.find_id("outbox", "id", row.id) is not None:
+            raise ValueError(f"outbox row {row.id} already exists")
+        self._doc.put("outbox", self._doc.new_id("outbox"), row.to_dict())
+        return row
+
+    def get(self, row_id: str) -> OutboxRow | None:
+        d = self._doc.find("outbox", "id", row_id)
+        return None if d is None else OutboxRow.from_dict(d)
+
+    def due(self, now: datetime) -> list[OutboxRow]:
+        """Pending rows whose next attempt is due, oldest first."""
+        rows = [OutboxRow.from_dict(d) for d in self._doc.find_all("outbox", "pending", True)]
+        return sorted((r for r in rows if r.next_attempt_at <= now),
+                      key=lambda r: (r.next_attempt_at, r.created_at))
+
+    def _change(self, row_id: str, **changes: object) -> OutboxRow:
+        doc_id = self._doc.find_id("outbox", "id", row_id)
+        if doc_id is None:
+            raise KeyError(row_id)
+        row = OutboxRow.from_dict(self._doc.get("outbox", doc_id))
+        row = dataclasses.replace(row, attempts=row.attempts + 1, **changes)
+        self._doc.put("outbox", doc_id, row.to_dict())
+        return row
+
+    def mark_sent(self, row_id: str, at: datetime) -> OutboxRow:
+        return self._change(row_id, status="sent", sent_at=at, last_attempt_at=at,
+                            last_error=None)
+
+    def mark_retry(self, row_id: str, at: datetime, error: str,
+                   next_attempt_at: datetime) -> OutboxRow:
+        return self._change(row_id, status="pending", last_attempt_at=at, last_error=error,
+                            next_attempt_at=next_attempt_at)
+
+    def mark_failed(self, row_id: str, at: datetime, error: str) -> OutboxRow:
+        return self._change(row_id, status="failed", last_attempt_at=at, last_error=error)
+
+    def all(self) -> list[OutboxRow]:
+        return sorted((OutboxRow.from_dict(d) for d in self._doc.docs("outbox")),
+                      key=lambda r: r.created_at)
+
+
+class Cursors:
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def get(self, folder: str) -> Cursor | None:
+        d = self._doc.find("cursors", "folder", folder)
+        return None if d is None else Cursor.from_dict(d)
+
+    def set(self, cursor: Cursor) -> Cursor:
+        doc_id = self._doc.find_id("cursors", "folder", cursor.folder)
+        self._doc.put("cursors", doc_id or self._doc.new_id("cursors"), cursor.to_dict())
+        return cursor
+
+
+class Inbound:
+    """Outcome of every inbound message, for dedupe (sha, Message-ID) and refusal limits."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def record(self, outcome: InboundOutcome) -> InboundOutcome:
+        """Record (or, for the same sha256, replace) the outcome of one message."""
+        doc_id = self._doc.find_id("inbound", "sha", outcome.sha256)
+        self._doc.put("inbound", doc_id or self._doc.new_id("inbound"), outcome.to_dict())
+        return outcome
+
+    def by_sha(self, sha256: str) -> InboundOutcome | None:
+        d = self._doc.find("inbound", "sha", sha256)
+        return None if d is None else InboundOutcome.from_dict(d)
+
+    def by_message_id(self, mid: str) -> InboundOutcome | None:
+        d = self._doc.find("inbound", "mid", normalise_message_id(mid))
+        return None if d is None else InboundOutcome.from_dict(d)
+
+    def refusals_since(self, sender: str, since: datetime) -> int:
+        """Refused messages from `sender` recorded at or after `since`."""
+        return sum(1 for d in self._doc.find_all("inbound", "sender", sender.strip().lower())
+                   if InboundOutcome.from_dict(d).refused
+                   and datetime.fromisoformat(d["recorded_at"]) >= since)
+
+
+class SentAlerts:
+    """Keys of SLA mails already sent, so a sweep never sends the same one twice."""
+
+    def __init__(self, doc: Document) -> None:
+        self._doc = doc
+
+    def seen(self, key: str) -> bool:
+        return self._doc.find_id("sent_alerts", "key", key) is not None
+
+    def add(self, key: str, at: datetime) -> None:
+        if not self.seen(key):
+            self._doc.put("sent_alerts", self._doc.new_id("sent_alerts"),
+                          {"key": key, "at": _dt(at)})

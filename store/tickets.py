@@ -1,0 +1,111 @@
+"""Ticket and event repositories: hot tickets in the document, closed history in the archives."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from store.document import Document
+from store.history import History
+from store.records import Event, Ticket, normalise_message_id
+
+
+class Tickets:
+    def __init__(self, doc: Document, history: History) -> None:
+        self._doc = doc
+        self._history = history
+
+    @property
+    def _ranges(self) -> dict[str, list[int]]:
+        return self._doc.meta["archives"]
+
+    def add(self, ticket: Ticket) -> Ticket:
+        """Store a new ticket under the next number (monotonic, never reused)."""
+        number = self._doc.meta["next_ticket"]
+        self._doc.set_meta(next_ticket=number + 1)
+        ticket = dataclasses.replace(ticket, number=number)
+        self._doc.put("tickets", str(number), ticket.to_dict())
+        return ticket
+
+    def get(self, number: int) -> Ticket | None:
+        d = self._doc.get("tickets", str(number))
+        if d is None:
+            d = self._history.ticket(self._ranges, number)
+        return None if d is None else Ticket.from_dict(d)
+
+    def update(self, ticket: Ticket) -> Ticket:
+        """Write a changed ticket; an archived one comes back into the hot file."""
+        if self.get(ticket.number) is None:
+            raise KeyError(ticket.number)
+        self._doc.put("tickets", str(ticket.number), ticket.to_dict())
+        return ticket
+
+    def open(self) -> list[Ticket]:
+        """Hot tickets not closed, by number."""
+        return [Ticket.from_dict(d) for d in self._sorted_hot() if d["status"] != "closed"]
+
+    def all(self, include_archived: bool = False) -> list[Ticket]:
+        docs = {d["number"]: d for d in self._history.tickets(self._ranges)} \
+            if include_archived else {}
+        docs.update((d["number"], d) for d in self._doc.docs("tickets"))
+        return [Ticket.from_dict(docs[n]) for n in sorted(docs)]
+
+    def _sorted_hot(self) -> list[dict[str, Any]]:
+        return sorted(self._doc.docs("tickets"), key=lambda d: d["number"])
+
+    def by_message_id(self, mid: str) -> Ticket | None:
+        """The ticket whose thread holds this Message-ID, hot first, then the archives."""
+        key = normalise_message_id(mid)
+        d = self._doc.find("tickets", "mid", key)
+        if d is None:
+            d = self._history.by_message_id(self._ranges, key)
+            if d is not None and self._doc.get("tickets", str(d["number"])) is not None:
+                d = None  # the hot copy is newer and no longer holds this id
+        return None if d is None else Ticket.from_dict(d)
+
+    def link_message_id(self, number: int, mid: str) -> Ticket:
+        ticket = self.get(number)
+        if ticket is None:
+            raise KeyError(number)
+        known = {normalise_message_id(m) for m in ticket.message_ids}
+        if normalise_message_id(mid) not in known:
+            ticket.message_ids.append(mid.strip())
+            self.update(ticket)
+        return ticket
+
+    def count_opened(self, account: str, since: datetime, until: datetime) -> int:
+        """Tickets of `account` opened in [since, until), hot and archived (for quotas)."""
+        key = account.lower()
+        hot = self._doc.find_all("tickets", "account", key)
+        n = sum(1 for d in hot if since <= datetime.fromisoformat(d["created_at"]) < until)
+        skip = {d["number"] for d in hot}
+        if self._ranges:
+            n += self._history.count_opened(self._ranges, key, since, until, skip)
+        return n
+
+
+class Events:
+    """The append-only log of each ticket."""
+
+    def __init__(self, doc: Document, history: History) -> None:
+        self._doc = doc
+        self._history = history
+
+    def _archived(self, number: int) -> list[dict[str, Any]]:
+        ranges = self._doc.meta["archives"]
+        return self._history.events(ranges, number) if ranges else []
+
+    def append(self, number: int, kind: str, at: datetime, raw: str | None = None,
+               **data: Any) -> Event:
+        """Add an event; `raw` is the archive sha of the message behind it, if any."""
+        hot = self._doc.find_all("events", "ticket", number)
+        seq = 1 + max((e["seq"] for e in hot + self._archived(number)), default=0)
+        event = Event(ticket=number, seq=seq, at=at, kind=kind, data=data, raw=raw)
+        self._doc.put("events", self._doc.new_id("events"), event.to_dict())
+        return event
+
+    def for_ticket(self, number: int) -> list[Event]:
+        by_seq = {e["seq"]: e for e in self._archived(number)}
+        by_seq.update((e["seq"], e) for e in self._doc.find_all("events", "ticket", number))
+        return [Event.from_dict(by_seq[s]) for s in sorted(by_seq)]
