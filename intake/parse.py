@@ -377,8 +377,13 @@ class _TextExtractor(HTMLParser):
             self.out.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.out.append(data if self.pre else re.sub(r"\s+", " ", data))
+        if self.skip:
+            return
+        if not self.pre:
+            data = re.sub(r"\s+", " ", data)
+            if not self.out or self.out[-1].endswith(("\n", " ")):
+                data = data.lstrip(" ")
+        self.out.append(data)
 
 
 def html_to_text(html: str) -> str:
@@ -389,5 +394,5 @@ def html_to_text(html: str) -> str:
         extractor.close()
     except Exception:  # html.parser is lenient; never let markup stop intake
         pass
-    lines = [line.strip(" ") for line in "".join(extractor.out).split("\n")]
+    lines = [line.rstrip() for line in "".join(extractor.out).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
