@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from mailparser_reply.parser import EmailMessage
 
@@ -30,7 +31,7 @@ _BLOCK_FROM = re.compile(r"^[>* ]*(?:From|De):", re.IGNORECASE | re.MULTILINE)
 _BLOCK_WHEN = re.compile(r"^[>* ]*(?:Sent|Date|Enviado|Fecha):", re.IGNORECASE | re.MULTILINE)
 _SENT_FROM = re.compile(
     r"^(?:Sent from my\b|Sent from Outlook\b|Get Outlook for\b|Enviado desde mi\b"
-    r"|Enviado desde Outlook\b|Obtener Outlook para\b).{0,60}$",
+    r"|Enviado desde Outlook\b|Obtener Outlook para\b)(?:\s+[\w.-]+){0,3}\s*$",
     re.IGNORECASE,
 )
 
@@ -66,7 +67,7 @@ def _strip_signature(lines: list[str]) -> list[str]:
             break
     content = [i for i, line in enumerate(lines) if line.strip()]
     for i in content[-3:]:
-        if i != content[0] and _SENT_FROM.match(lines[i].strip()):
+        if _SENT_FROM.match(lines[i].strip()):
             lines = lines[:i]
             break
     return lines
@@ -118,7 +119,7 @@ _LEVELS = {s.value: s.value for s in Severity} | {
 }
 KNOWN = "#resolve, #pending, #severity LEVEL, #assign NAME, #note TEXT, #open EMAIL"
 _COMMAND_LINE = re.compile(r"^\s*#(?P<word>[^\W\d_][\w-]*)(?:[ \t]+(?P<arg>.*?))?\s*$")
-_EMAIL = re.compile(r"<?([^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>?")
+_EMAIL = re.compile(r"[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+")
 
 
 def _command(word: str, arg: str | None) -> AgentCommand:
@@ -137,10 +138,10 @@ def _command(word: str, arg: str | None) -> AgentCommand:
         if not arg:
             return AgentCommand("error", f"#{word} needs a name")
         return AgentCommand(name, arg)
-    match = _EMAIL.fullmatch(arg or "")
-    if not match:
+    address = parseaddr(arg or "")[1]
+    if not _EMAIL.fullmatch(address):
         return AgentCommand("error", f"#{word} needs an e-mail address (got {arg!r})")
-    return AgentCommand(name, match.group(1).lower())
+    return AgentCommand(name, address.lower())
 
 
 def parse_commands(text: str) -> tuple[list[AgentCommand], str]:

@@ -1,0 +1,207 @@
+"""Separating the new text of a reply, and reading agent command lines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from intake.parse import parse
+from intake.reply import AgentCommand, new_text, parse_commands
+
+MAIL = Path(__file__).parent.parent / "data" / "mail"
+
+QUOTING = {
+    "gmail": (
+        "Thanks, that fixed it.\n\n"
+        "On Mon, 2 Mar 2026 at 10:00, Alice <a@x.example> wrote:\n"
+        "> We deployed a fix.\n>\n> Vendor Support\n"
+    ),
+    "gmail wrapped attribution": (
+        "Thanks, that fixed it.\n\n"
+        "On Mon, 2 Mar 2026 at 10:00, Alice Smith of a Very Long Company Name <\n"
+        "alice@x.example> wrote:\n> We deployed a fix.\n"
+    ),
+    "outlook header block": (
+        "Thanks, that fixed it.\r\n\r\n"
+        "________________________________\r\n"
+        "From: Vendor Support <support@vendor.example>\r\n"
+        "Sent: Monday, March 2, 2026 10:00 AM\r\n"
+        "To: Alice <a@x.example>\r\n"
+        "Subject: [#1042] We deployed a fix\r\n\r\n"
+        "We deployed a fix.\r\n"
+    ),
+    "outlook original message": (
+        "Thanks, that fixed it.\n\n-----Original Message-----\n"
+        "From: Vendor Support [mailto:support@vendor.example]\nSent: Monday\n\nWe deployed a fix.\n"
+    ),
+    "apple mail": (
+        "Thanks, that fixed it.\n\n"
+        "> On 2 Mar 2026, at 10:00, Alice <a@x.example> wrote:\n>\n> We deployed a fix.\n"
+    ),
+    "thunderbird": (
+        "Thanks, that fixed it.\n\nOn 02/03/2026 10:00, Alice wrote:\n> We deployed a fix.\n"
+    ),
+}
+
+QUOTING_ES = {
+    "gmail": (
+        "Ya funciona, gracias.\n\n"
+        "El lun, 2 mar 2026 a las 10:00, Alice (<a@x.example>) escribió:\n"
+        "> Hemos desplegado un arreglo.\n"
+    ),
+    "outlook header block": (
+        "Ya funciona, gracias.\n\n"
+        "De: Soporte <support@vendor.example>\n"
+        "Enviado: lunes, 2 de marzo de 2026 10:00\n"
+        "Para: Alice <a@x.example>\n"
+        "Asunto: [#1042] Arreglo\n\n"
+        "Hemos desplegado un arreglo.\n"
+    ),
+    "outlook original message": (
+        "Ya funciona, gracias.\n\n-----Mensaje original-----\n"
+        "De: Soporte\nEnviado: lunes\n\nHemos desplegado un arreglo.\n"
+    ),
+    "apple mail": (
+        "Ya funciona, gracias.\n\n"
+        "> El 2 mar 2026, a las 10:00, Alice <a@x.example> escribió:\n>\n> Hemos desplegado.\n"
+    ),
+    "thunderbird": (
+        "Ya funciona, gracias.\n\nEl 02/03/2026 a las 10:00, Alice escribió:\n> Hemos desplegado.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("client", QUOTING)
+def test_english_quoting_is_removed(client):
+    assert new_text(QUOTING[client]) == "Thanks, that fixed it."
+
+
+@pytest.mark.parametrize("client", QUOTING_ES)
+def test_spanish_quoting_is_removed(client):
+    assert new_text(QUOTING_ES[client]) == "Ya funciona, gracias."
+
+
+@pytest.mark.parametrize("signature, text", [
+    ("-- \nAlice Smith\nACME Corp", "It works."),
+    ("\nSent from my iPhone", "It works."),
+    ("\nEnviado desde mi iPhone", "Funciona."),
+    ("\nGet Outlook for iOS", "It works."),
+])
+def test_signatures_are_removed(signature, text):
+    assert new_text(f"{text}\n{signature}\n\nOn Mon, 2 Mar 2026, Bob wrote:\n> q\n") == text
+
+
+def test_new_text_of_a_parsed_reply():
+    mail = parse((MAIL / "reply_with_token.eml").read_bytes(), datetime(2026, 3, 3, tzinfo=UTC))
+    assert new_text(mail.text) == "It works again, thank you!"
+
+
+def test_content_that_looks_like_a_signature_is_kept():
+    text = ("Still failing. Steps:\n- open a document\n- click Export\n"
+            "Thanks, that workaround helped a bit.\nBest regards is what our template says.\n"
+            "Alice")
+    assert new_text(text) == text
+
+
+def test_a_sentence_starting_like_a_phone_footer_is_kept():
+    text = "It works.\nSent from my iPhone, the app still crashes on login."
+    assert new_text(text) == text
+
+
+def test_indentation_of_pasted_code_survives():
+    text = "Traceback:\n    File \"x.py\", line 1\n  ValueError: bad"
+    assert new_text(text + "\n\nOn 02/03/2026 10:00, Bob wrote:\n> old") == text
+
+
+def test_pasted_headers_in_a_new_mail_are_not_a_quote():
+    text = "The mail that failed had:\nTo: bob@x.example\nSubject: hello\nand then it bounced."
+    assert new_text(text) == text
+
+
+def test_bottom_posted_and_interleaved_replies_keep_the_new_lines():
+    text = ("On 02/03/2026 10:00, Bob wrote:\n> Which browser?\nFirefox 125.\n"
+            "> Which user?\ndani\n-- \nDani")
+    assert new_text(text) == "Firefox 125.\ndani"
+
+
+def test_signature_delimiter_on_the_first_line_is_not_a_signature():
+    assert new_text("--\nThe export still fails.") == "--\nThe export still fails."
+
+
+def test_nothing_new_gives_empty_text():
+    assert new_text("On 02/03/2026 10:00, Bob wrote:\n> old\n") == ""
+    assert new_text("Sent from my iPhone\n\nOn 02/03/2026 10:00, Bob wrote:\n> old\n") == ""
+
+
+def test_plain_text_without_any_quote_is_returned_whole():
+    assert new_text("Hello,\n\nExports fail.\n\nAlice\n") == "Hello,\n\nExports fail.\n\nAlice"
+
+
+# --- agent commands -------------------------------------------------------------
+
+def test_commands_at_the_start_are_removed_from_the_relayed_text():
+    commands, rest = parse_commands("#severity critical\n#assign Marta Gil\n\nHi Alice,\nFixed.")
+    assert commands == [AgentCommand("severity", "critical"), AgentCommand("assign", "Marta Gil")]
+    assert rest == "Hi Alice,\nFixed."
+
+
+def test_known_commands_count_on_their_own_line_anywhere():
+    commands, rest = parse_commands("Hi Alice,\nit is deployed.\n#resolve\nRegards")
+    assert commands == [AgentCommand("resolve")]
+    assert rest == "Hi Alice,\nit is deployed.\nRegards"
+
+
+def test_pending_and_spanish_aliases():
+    commands, _ = parse_commands("#pendiente\n#severidad bloqueante\n#asignar Ana\n#Resolver")
+    assert commands == [AgentCommand("pending"), AgentCommand("severity", "blocker"),
+                        AgentCommand("assign", "Ana"), AgentCommand("resolve")]
+
+
+def test_note_takes_the_rest_and_is_not_relayed():
+    commands, rest = parse_commands("Done, please retry.\n#note customer is on an old build\n"
+                                    "ask sales about the renewal\n#resolve")
+    assert commands == [AgentCommand(
+        "note", "customer is on an old build\nask sales about the renewal\n#resolve")]
+    assert rest == "Done, please retry."
+
+
+def test_empty_note_is_an_error():
+    commands, _ = parse_commands("#note\n")
+    assert [c.name for c in commands] == ["error"]
+
+
+def test_open_on_behalf_makes_the_rest_the_customer_text():
+    commands, rest = parse_commands(
+        "#severity major\n#open Bob Jones <Bob@ACME.example>\n"
+        "Bob called: the exports fail.\n#resolve")
+    assert commands == [AgentCommand("severity", "major"), AgentCommand("open", "bob@acme.example")]
+    assert rest == "Bob called: the exports fail.\n#resolve"
+
+
+def test_open_with_a_bare_address():
+    commands, rest = parse_commands("#abrir bob@acme.example\nHola")
+    assert commands == [AgentCommand("open", "bob@acme.example")] and rest == "Hola"
+
+
+def test_unknown_command_in_the_leading_block_is_reported():
+    commands, rest = parse_commands("#clsoe\nHi Alice")
+    assert commands[0].name == "error"
+    assert commands[0].argument.startswith("unknown command #clsoe; known: #resolve, #pending")
+    assert rest == "Hi Alice"
+
+
+@pytest.mark.parametrize("line", ["#severity urgent", "#severity", "#assign",
+                                  "#open not-an-address", "#resolve now please"])
+def test_invalid_arguments_are_reported(line):
+    commands, _ = parse_commands(f"Hi\n{line}\n")
+    assert len(commands) == 1 and commands[0].name == "error"
+    assert line.split()[0] in commands[0].argument
+
+
+def test_hash_lines_that_are_not_commands_are_text():
+    text = "#1042 is fixed\n# Heading\n#\nSee:\n#include <stdio.h>\n> #resolve\n"
+    commands, rest = parse_commands(text)
+    assert commands == []
+    assert rest == text.rstrip("\n")
