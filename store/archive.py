@@ -11,7 +11,8 @@ from pathlib import Path
 from store.storage import fsync_dir, temp_name, write_new
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_UNSAFE = re.compile(r"[/\\:*?\"<>|]")
 MAX_NAME = 120
 
 
@@ -47,7 +48,8 @@ def _write_once(path: Path, data: bytes) -> None:
 def safe_name(name: str, fallback: str = "attachment") -> str:
     """A file name with no folders, no control or shell-hostile characters, bounded length."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = _UNSAFE.sub("_", name).strip().strip(".")
+    # control characters are invisible: drop them; shell-hostile ones become "_"
+    name = _UNSAFE.sub("_", _CONTROL.sub("", name)).strip().strip(".")
     if not name:
         name = fallback
     if len(name.encode()) > MAX_NAME:
