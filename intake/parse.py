@@ -295,9 +295,10 @@ def _repair_escapes(value: str) -> str:
 
     value = re.sub(r"(?:\\udc[89a-f][0-9a-f])+", fix, value)
     if _has_surrogates(value):
-        value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace") \
-            if all("\udc80" <= c <= "\udcff" for c in value if "\ud800" <= c <= "\udfff") \
-            else "".join(c for c in value if not "\ud800" <= c <= "\udfff")
+        # \udc80-\udcff are escaped raw bytes: decode them; any other surrogate is junk.
+        value = "".join(c for c in value
+                        if not ("\ud800" <= c < "\udc80" or "\udcff" < c <= "\udfff"))
+        value = _bytes_text(value.encode("utf-8", "surrogateescape"), None)
     return value
 
 

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from intake.parse import ParseError, html_to_text, one_line, parse, sanitise_filename
 
@@ -261,3 +263,18 @@ def test_garbage_never_escapes_as_anything_but_parse_error(raw):
         return
     assert "\n" not in mail.subject and "\r" not in mail.sender_name
     assert all("\ud800" > ch or ch > "\udfff" for ch in mail.text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([
+    b"",
+    b"From: a@acme.example\r\nSubject: ",
+    b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n",
+]))
+def test_arbitrary_bytes_give_a_record_or_a_parse_error(junk, prefix):
+    try:
+        mail = parse(prefix + junk, RECEIVED)
+    except ParseError:
+        return
+    assert "\n" not in mail.subject and "\n" not in mail.sender_name
+    assert mail.raw_size == len(prefix + junk)
