@@ -1,0 +1,101 @@
+"""One pipeline for every source (IMAP, SMTP listener, pipe): archive, parse, handle, commit.
+
+A batch of messages is handled in one unit of work, each message inside its
+own savepoint, and committed in one atomic write: a crash loses at most the
+uncommitted batch, whose messages are still at their source. Raw bytes are in
+the archive (fsynced) before any of them is handled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from intake.handler import (
+    IntakeSettings,
+    Quarantine,
+    Result,
+    handle_inbound,
+    quarantine_outcome,
+)
+from intake.parse import ParseError, parse
+from rules.policy import Policy
+from store.records import Cursor
+
+log = logging.getLogger("intakebot.intake")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    raw: bytes
+    received_at: datetime
+    source: str = ""
+    # set when the source did not download the message (over the size limit)
+    oversize: int | None = None
+
+
+@dataclass(frozen=True)
+class Handled:
+    incoming: Incoming
+    outcome: str
+    reason: str
+    ticket: int | None = None
+    account: str | None = None
+
+    @property
+    def quarantined(self) -> bool:
+        return self.outcome == "quarantine"
+
+
+class Pipeline:
+    def __init__(self, store, policy: Policy, settings: IntakeSettings,
+                 clock: Callable[[], datetime], max_bytes: int):
+        self.store = store
+        self.policy = policy
+        self.settings = settings
+        self.clock = clock
+        self.max_bytes = max_bytes
+
+    def run(self, batch: Sequence[Incoming], cursor: Cursor | None = None) -> list[Handled]:
+        """Handle `batch` and commit it (with `cursor`) in one write; return each outcome."""
+        shas = [self.store.archive.put(item.raw) for item in batch]
+        now = self.clock()
+        handled: list[Handled] = []
+        with self.store.unit_of_work() as uow:
+            for item, sha in zip(batch, shas, strict=True):
+                handled.append(self._one(uow, item, sha, now))
+            if cursor is not None:
+                uow.cursors.set(cursor)
+            uow.commit()
+        for h in handled:
+            log.info("%s %s: %s%s", h.incoming.source or "message", h.outcome, h.reason,
+                     f" (ticket #{h.ticket})" if h.ticket else "")
+        return handled
+
+    def _one(self, uow, item: Incoming, sha: str, now: datetime) -> Handled:
+        known = uow.inbound.by_sha(sha)
+        if known is not None:
+            # Seen before (a restart between commit and the mailbox move): keep its outcome.
+            return Handled(item, known.outcome, f"already handled: {known.reason}",
+                           known.ticket)
+        try:
+            with uow.savepoint():
+                if item.oversize is not None:
+                    raise Quarantine(f"message is {item.oversize} bytes, over the limit of "
+                                     f"{self.max_bytes}")
+                mail = parse(item.raw, item.received_at, max_bytes=self.max_bytes)
+                result: Result = handle_inbound(mail, uow, self.policy, self.settings, now,
+                                                source=item.source, files=self.store.files)
+                return Handled(item, result.outcome, result.reason,
+                               result.ticket.number if result.ticket else None, result.account)
+        except (ParseError, Quarantine) as exc:
+            reason = str(exc)
+        except Exception as exc:  # one bad message must never stop intake
+            log.exception("handling %s failed; quarantined", item.source or sha[:12])
+            reason = f"internal error while handling: {type(exc).__name__}: {exc}"
+        quarantine_outcome(uow, sha256=sha, message_id=None, sender=None,
+                           received_at=item.received_at, now=now, reason=reason,
+                           source=item.source)
+        return Handled(item, "quarantine", reason)

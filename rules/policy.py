@@ -1,0 +1,45 @@
+"""The policy in force: the plan catalogue with its calendars and the configurable decisions.
+
+Built once from configuration by the composition root and passed to intake
+and notifier; holds no clock and does no IO.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from rules.calendar import BusinessCalendar, ClosedDays
+from rules.plans import Plan, Severity, build_catalogue
+from rules.severity import SeverityRule
+
+
+@dataclass(frozen=True)
+class Policy:
+    plans: Mapping[str, Plan]
+    tz: ZoneInfo
+    closed: ClosedDays
+    warn_at: float = 0.75
+    on_exhausted: str = "reject"
+    blocker_always_accepted: bool = True
+    severity_rules: Sequence[SeverityRule] = ()
+    default_severity: Severity = Severity.MAJOR
+    _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, compare=False,
+                                                    repr=False)
+
+    def plan(self, name: str) -> Plan:
+        return self.plans[name]
+
+    def calendar(self, plan: str | Plan) -> BusinessCalendar:
+        plan = self.plans[plan] if isinstance(plan, str) else plan
+        cal = self._calendars.get(plan.name)
+        if cal is None:
+            cal = BusinessCalendar(plan.window, self.tz, self.closed)
+            self._calendars[plan.name] = cal
+        return cal
+
+
+def default_policy(tz: str = "Europe/Madrid", country: str | None = "ES") -> Policy:
+    """The policy with every default; for tests and the demo."""
+    return Policy(plans=build_catalogue(), tz=ZoneInfo(tz), closed=ClosedDays(country, None, ()))
