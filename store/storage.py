@@ -85,17 +85,21 @@ def load_json(path: Path, backup: Path | None = None) -> dict[str, dict[str, Any
             ) from None
         return None
     try:
-        doc = orjson.loads(raw) if raw.strip() else {}
+        doc = orjson.loads(raw)  # an empty file is as broken as a cut one
         if not isinstance(doc, dict) or not all(isinstance(t, dict) for t in doc.values()):
             raise ValueError("not a TinyDB document (an object of tables)")
     except ValueError as exc:
-        if backup is not None and backup.exists():
-            hint = (f"the last good version is kept beside it as {backup}; inspect both, "
-                    f"then `cp {backup} {path}` to go back to it (later commits are lost)")
-        else:
-            hint = "no backup is kept beside it; restore it from your own backups"
-        raise StoreCorrupt(f"{path} is not valid: {exc}; {hint}") from exc
+        raise corrupt(path, backup, exc) from exc
     return doc
+
+
+def corrupt(path: Path, backup: Path | None, problem: object) -> StoreCorrupt:
+    if backup is not None and backup.exists():
+        hint = (f"the last good version is kept beside it as {backup}; inspect both, "
+                f"then `cp {backup} {path}` to go back to it (later commits are lost)")
+    else:
+        hint = "no backup is kept beside it; restore it from your own backups"
+    return StoreCorrupt(f"{path} is not valid: {problem}; {hint}")
 
 
 class AtomicJSONStorage(Storage):
@@ -115,6 +119,9 @@ class AtomicJSONStorage(Storage):
     def reload(self) -> None:
         self.data = load_json(self.path, self.backup) or {}
         self.signature = file_signature(self.path)
+
+    def corrupt(self, problem: object) -> StoreCorrupt:
+        return corrupt(self.path, self.backup, problem)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         return self.data or None

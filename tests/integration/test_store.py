@@ -204,6 +204,15 @@ def test_invalid_json_is_refused_naming_the_file_and_the_backup(store: Store) ->
     backup.close()
 
 
+@pytest.mark.parametrize("content", [b"", b"[1, 2]", b'{"tickets": {"1000": {"number": 1000}}}'])
+def test_an_empty_or_foreign_document_is_refused(tmp_path: Path, content: bytes) -> None:
+    hot = tmp_path / "intakebot.json"
+    hot.write_bytes(content)
+    with pytest.raises(StoreCorrupt, match="intakebot.json is not valid"):
+        Store.open(tmp_path)
+    assert hot.read_bytes() == content
+
+
 def test_a_missing_file_with_a_backup_beside_it_is_refused(store: Store) -> None:
     for _ in range(2):
         with store.unit_of_work() as uow:
