@@ -311,9 +311,14 @@ def test_compaction_moves_old_closed_tickets_out_yet_they_stay_findable(store: S
         uow.outbox.enqueue(OutboxRow(id="sent-long-ago", kind="ack", to=["a@x"],
                                      message_id="<s@x>", next_attempt_at=T0, created_at=T0))
         uow.outbox.mark_sent("sent-long-ago", T0)
+        for sha, age in (("a" * 64, 91), ("b" * 64, 89)):  # dedupe is kept 90 days
+            at = now - timedelta(days=age)
+            uow.inbound.record(InboundOutcome(sha256=sha, message_id=f"<{age}@x>",
+                                              outcome="opened", received_at=at,
+                                              recorded_at=at, source="smtp"))
         uow.commit()
     done = store.compact(now)
-    assert (done.tickets, done.events, done.outbox) == (1, 2, 1)
+    assert (done.tickets, done.events, done.outbox, done.inbound) == (1, 2, 1, 1)
     hot = (store.data_dir / "intakebot.json").read_text()
     assert '"old"' not in hot and '"recent"' in hot
     year = TinyDB(store.data_dir / "tickets-2024.json", access_mode="r")
@@ -332,6 +337,8 @@ def test_compaction_moves_old_closed_tickets_out_yet_they_stay_findable(store: S
         assert uow.tickets.count_opened("acme", *year_2025) == 2
         assert uow.tickets.count_opened("Acme", *year_2024) == 1
         assert uow.outbox.get("sent-long-ago") is None
+        assert uow.inbound.by_sha("a" * 64) is None
+        assert uow.inbound.by_message_id("<89@x>").sha256 == "b" * 64
         # numbers continue past archived ones
         assert uow.tickets.add(ticket()).number == still_open.number + 1
         # a customer writes again: the old ticket reopens and its log goes on
