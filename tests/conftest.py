@@ -1,0 +1,83 @@
+"""Shared fixtures: real IMAP servers (pymap, Dovecot) and a real SMTP sink, on loopback.
+
+`imap_server` runs each test against pymap and against Dovecot. The servers live for the
+whole session; every test starts from an empty mailbox (`clear()`), so tests stay fast.
+Dovecot missing: the Dovecot half is skipped on a laptop and fails when CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.servers import (
+    DovecotServer,
+    ImapServer,
+    PymapServer,
+    ServerUnavailable,
+    SmtpSink,
+    free_port,
+    start_dovecot,
+    start_pymap,
+)
+
+__all__ = ["free_port"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # so `-m imap` / `-m "not imap"` select every test that talks to a real IMAP server
+    for item in items:
+        if "imap_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.imap)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI must run the Dovecot half of the suite)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pymap_server() -> PymapServer:
+    try:
+        server = start_pymap()
+    except ServerUnavailable as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> DovecotServer:
+    try:
+        server = start_dovecot()
+    except ServerUnavailable as exc:
+        _unavailable(str(exc))
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["pymap", "dovecot"])
+def imap_server(request: pytest.FixtureRequest) -> ImapServer:
+    """An IMAP server with an empty INBOX and no other folder.
+
+    Attributes: `name`, `host`, `port`, `username`, `password`. Helpers (each over its own
+    connection): `append(raw, folder="INBOX", internaldate=None)`, `append_many(raws)`,
+    `uids(folder)`, `fetch_all(folder)`, `flags(folder)`, `folders()`, `create_folder(name)`,
+    `delete_folder(name)`, `uidvalidity(folder)`, `clear()`, `kick()` (server drops every
+    session of the user; pymap does it by restarting, which also empties it).
+    """
+    server: ImapServer = request.getfixturevalue(f"{request.param}_server")
+    server.clear()
+    return server
+
+
+@pytest.fixture
+def smtp_sink() -> SmtpSink:
+    """A running aiosmtpd server that records what it accepts (`messages`: mail_from,
+    rcpt_tos, content); `stop()`/`start()` on the same port; `fail_next(code, count)`."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
