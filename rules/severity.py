@@ -38,7 +38,11 @@ class SeverityRule:
         object.__setattr__(self, "severity", Severity(self.severity))
         if not self.weight > 0:
             raise ValueError(f"severity rule weight must be positive, got {self.weight!r}")
-        _compile(_fold(self.pattern))  # fail at construction, not on the first mail
+        try:
+            _compile(_fold(self.pattern))  # fail at construction, not on the first mail
+        except re.error as exc:
+            raise ValueError(f"severity rule pattern {self.pattern!r} is not a valid "
+                             f"regular expression: {exc}") from None
 
 
 # Accent folding keeps string length, so match offsets index the original text too.
