@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from intake import classify
 from intake.handler import Context, Result
 from intake.parse import InboundMail
 from intake.reply import new_text
-from rules.entitlements import contract_year, quota_decision, quota_status
+from rules.entitlements import quota_decision
 from rules.severity import infer
 from rules.sla import deadlines
+from store.quota import quota_for as account_quota
 from store.records import Account, Contact, Ticket
 
 
@@ -28,14 +29,7 @@ def new_mail(ctx: Context, mail: InboundMail) -> Result:
 
 def quota_for(ctx: Context, account: Account, at: datetime):
     """The account's quota status for the contract year that contains `at`."""
-    plan = ctx.policy.plan(account.plan)
-    local = at.astimezone(ctx.policy.tz).date()
-    start, end = contract_year(account.contract_start, local)
-    tz = ctx.policy.tz
-    used = ctx.uow.tickets.count_opened(account.name, datetime.combine(start, time(), tz),
-                                        datetime.combine(end, time(), tz))
-    extra = account.extra_tickets.get(start.isoformat(), 0)
-    return quota_status(plan, account.contract_start, used, extra, local)
+    return account_quota(ctx.uow, ctx.policy.plans, ctx.policy.tz, account, at)
 
 
 def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,

@@ -35,6 +35,7 @@ class Context:
         self.config_path = config_path
         self._data_dir = data_dir
         self._config: configmod.Config | None = None
+        self._store = None
 
     @property
     def config(self) -> configmod.Config:
@@ -48,6 +49,28 @@ class Context:
     @property
     def data_dir(self) -> Path:
         return Path(self._data_dir or self.config.support.data_dir)
+
+    def store(self):
+        """The data folder's store, opened once per command."""
+        if self._store is None:
+            from datetime import timedelta
+
+            from store import Store, StoreCorrupt
+
+            try:
+                self._store = Store.open(
+                    self.data_dir,
+                    archive_after=timedelta(days=self.config.support.archive_after_days))
+            except StoreCorrupt as exc:
+                raise Failure(str(exc)) from None
+            except OSError as exc:
+                raise Failure(f"data folder {self.data_dir} cannot be used: {exc}") from None
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -77,12 +100,13 @@ def parse_instant(value: str, option: str, tz) -> datetime:
 def cli(click_ctx: click.Context, config_path: str | None, data_dir: str | None) -> None:
     """intakebot: support@ mail in, tickets with SLA clocks out."""
     click_ctx.obj = Context(config_path, data_dir)
+    click_ctx.call_on_close(click_ctx.obj.close)
 
 
 def _register() -> None:
-    from intakebot import commands_rules
+    from intakebot import commands_rules, commands_store
 
-    for module in (commands_rules,):
+    for module in (commands_rules, commands_store):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,99 @@
+"""The IMAP poller: batches of mail from the support folder through the pipeline, then moved away.
+
+Order per batch: fetch (one command), archive, handle and commit (one write,
+with the new cursor), then move the batch to the processed or quarantine
+folder (one command each). A crash before the commit leaves the mail where it
+was; a crash after it leaves handled mail in the folder, which the first pass
+after every (re)connect reads again from UID 1 and moves by its recorded outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, reconnect
+from intake.pipeline import Handled, Incoming, Pipeline
+from store.records import Cursor
+
+log = logging.getLogger("intakebot.imap")
+
+
+class Poller:
+    def __init__(self, mailbox: ImapMailbox, pipeline: Pipeline, *, batch_size: int = 200,
+                 max_bytes: int | None = None, backoff: Backoff | None = None):
+        self.mailbox = mailbox
+        self.pipeline = pipeline
+        self.batch_size = batch_size
+        self.max_bytes = max_bytes
+        self.backoff = backoff or Backoff()
+        self._swept = False  # has this connection re-read the folder from the start?
+
+    @property
+    def folder(self) -> str:
+        return self.mailbox.folder
+
+    def _cursor(self) -> Cursor | None:
+        with self.pipeline.store.unit_of_work() as uow:
+            return uow.cursors.get(self.folder)
+
+    def connect(self) -> None:
+        reconnect(self.mailbox, self.backoff,
+                  on_failure=lambda exc, delay: log.warning(
+                      "IMAP %s:%s unreachable (%s); retrying in %.0f s",
+                      self.mailbox.host, self.mailbox.port, exc, delay))
+        self._swept = False
+
+    def poll_once(self) -> list[Handled]:
+        """Handle everything waiting in the folder, batch by batch; returns every outcome."""
+        if not self.mailbox.connected:
+            self.connect()
+        stored = self._cursor()
+        sweep = not self._swept
+        after = 0 if sweep or stored is None else stored.last_uid
+        validity = stored.uidvalidity if stored else None
+        done: list[Handled] = []
+        while True:
+            result = self.mailbox.fetch_new(after, validity, self.batch_size, self.max_bytes)
+            validity = result.uidvalidity
+            if not result.messages:
+                break
+            after = result.messages[-1].uid
+            high = after if stored is None or stored.uidvalidity != validity \
+                else max(after, stored.last_uid)
+            cursor = Cursor(folder=self.folder, uidvalidity=validity, last_uid=high)
+            batch = [Incoming(m.raw, m.internaldate, f"imap:{self.folder}:{m.uid}",
+                              oversize=m.size if m.oversize else None)
+                     for m in result.messages]
+            handled = self.pipeline.run(batch, cursor=cursor)
+            stored = cursor
+            # Only now, with the outcomes committed, does mail leave the folder.
+            uids = [m.uid for m in result.messages]
+            self.mailbox.quarantine([u for u, h in zip(uids, handled, strict=True)
+                                     if h.quarantined])
+            self.mailbox.move_to_processed([u for u, h in zip(uids, handled, strict=True)
+                                            if not h.quarantined])
+            done.extend(handled)
+            if len(result.messages) < self.batch_size:
+                break
+        self._swept = True
+        return done
+
+    def run(self, stop: threading.Event, poll_seconds: float) -> None:
+        """Poll, then wait for news (IDLE, else `poll_seconds`), until `stop` is set."""
+        while not stop.is_set():
+            try:
+                self.poll_once()
+                self.mailbox.wait(poll_seconds)
+            except MailboxDisconnected as exc:
+                log.warning("IMAP connection lost (%s); reconnecting", exc)
+                self.mailbox.close()
+                if stop.wait(self.backoff.next_delay()):
+                    break
+                self.backoff.failures += 1
+            except Exception:
+                log.exception("IMAP poll failed; retrying in %s s", poll_seconds)
+                self.mailbox.close()
+                if stop.wait(poll_seconds):
+                    break
+        self.mailbox.close()

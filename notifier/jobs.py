@@ -1,0 +1,181 @@
+"""The notifier's jobs: deliver the outbox, sweep SLA clocks, queue the manager digest.
+
+Delivery is at-least-once: a row is marked sent only after the server took
+it, so a crash in between sends it again with the same Message-ID. The store
+lock is not held while talking to the mail server.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from notifier.compose import Composer, CompositionError
+from notifier.contexts import ContextBuilder, Staff
+from notifier.mailer import PermanentFailure, TemporaryFailure
+from rules.policy import Policy
+from rules.sla import SlaState, status
+from store.records import OutboxRow
+
+log = logging.getLogger("intakebot.notifier")
+
+RETRY_FIRST = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=1)
+# after this many temporary failures a row is given up and reported to agents
+RETRY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Delivery:
+    row_id: str
+    kind: str
+    to: tuple[str, ...]
+    result: str  # sent, retry, failed
+    error: str | None = None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return min(RETRY_CAP, RETRY_FIRST * (2 ** min(attempts, 16)))
+
+
+def _new_id(kind: str, ticket: int | None, domain: str) -> str:
+    tag = f"{ticket}." if ticket is not None else ""
+    return f"<{kind}.{tag}{uuid.uuid4().hex[:20]}@{domain}>"
+
+
+def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now: datetime,
+                limit: int = 100) -> list[Delivery]:
+    """Send the due outbox rows (at most `limit`); record each result."""
+    with store.unit_of_work() as uow:
+        rows = uow.outbox.due(now)[:limit]
+        prepared: list[tuple[OutboxRow, object]] = []
+        for row in rows:
+            try:
+                ctx = builder.build(uow, row)
+                from_name = None
+                msg = composer.compose(row.kind, row.to, ctx, message_id=row.message_id,
+                                       date=row.created_at, in_reply_to=row.in_reply_to,
+                                       references=row.references, cc=row.cc,
+                                       ticket=row.ticket, from_name=from_name)
+                prepared.append((row, msg))
+            except (CompositionError, KeyError, ValueError, TypeError) as exc:
+                prepared.append((row, exc))
+    if not prepared:
+        return []
+    results: list[Delivery] = []
+    with mailer:
+        for row, msg in prepared:
+            if isinstance(msg, Exception):
+                results.append(Delivery(row.id, row.kind, tuple(row.to), "failed",
+                                        f"cannot compose: {msg}"))
+                continue
+            try:
+                mailer.send(msg)
+                results.append(Delivery(row.id, row.kind, tuple(row.to), "sent"))
+            except PermanentFailure as exc:
+                results.append(Delivery(row.id, row.kind, tuple(row.to), "failed", str(exc)))
+            except TemporaryFailure as exc:
+                results.append(Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc)))
+    _record(store, results, rows, composer, builder.staff, now)
+    return results
+
+
+def _record(store, results, rows, composer: Composer, staff: Staff, now: datetime) -> None:
+    by_id = {r.id: r for r in rows}
+    with store.unit_of_work() as uow:
+        for d in results:
+            row = by_id[d.row_id]
+            if d.result == "sent":
+                uow.outbox.mark_sent(row.id, now)
+                log.info("sent %s to %s%s", row.kind, ", ".join(row.to),
+                         f" (ticket #{row.ticket})" if row.ticket else "")
+                continue
+            if d.result == "retry" and row.attempts + 1 < RETRY_LIMIT:
+                uow.outbox.mark_retry(row.id, now, d.error or "",
+                                      now + retry_delay(row.attempts))
+                log.warning("%s to %s deferred: %s", row.kind, ", ".join(row.to), d.error)
+                continue
+            uow.outbox.mark_failed(row.id, now, d.error or "")
+            log.error("%s to %s failed for good: %s", row.kind, ", ".join(row.to), d.error)
+            if row.kind != "bounce_notice" and staff.notify:
+                mid = _new_id("bounce_notice", row.ticket, composer.support.domain)
+                uow.outbox.enqueue(OutboxRow(
+                    kind="bounce_notice", to=list(staff.notify), ticket=row.ticket,
+                    message_id=mid, next_attempt_at=now, created_at=now,
+                    data={"recipients": row.to + row.cc, "original_kind": row.kind,
+                          "original_subject": row.data.get("subject", ""),
+                          "error": d.error or ""}))
+        uow.commit()
+
+
+def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -> list[str]:
+    """Queue each due SLA warning or breach mail once per ticket, clock, level and due time.
+
+    After downtime past both thresholds only the breach goes out: one mail that
+    names the current state, never a warning and a breach in one burst.
+    """
+    sent: list[str] = []
+    with store.unit_of_work() as uow:
+        accounts = {a.name: a for a in uow.accounts.all()}
+        for ticket in uow.tickets.open():
+            if ticket.status not in ("open", "pending-customer"):
+                continue
+            account = accounts.get(ticket.account)
+            if account is None or account.plan not in policy.plans:
+                continue
+            plan = policy.plan(account.plan)
+            clocks = status(plan, ticket.severity, ticket.created_at, ticket.first_response_at,
+                            ticket.resolved_at, ticket.paused, now, policy.calendar(plan),
+                            policy.warn_at)
+            for clock in clocks:
+                if clock.state not in (SlaState.AT_RISK, SlaState.BREACHED):
+                    continue
+                if clock.clock == "resolution" and ticket.status == "pending-customer":
+                    continue  # the resolution clock is paused
+                base = f"{ticket.number}:{clock.clock}:{clock.due.isoformat()}"
+                level = "breach" if clock.state == SlaState.BREACHED else "warn"
+                if uow.sent_alerts.seen(f"{base}:{level}"):
+                    continue
+                if level == "breach":
+                    uow.sent_alerts.add(f"{base}:warn", now)
+                uow.sent_alerts.add(f"{base}:{level}", now)
+                assignee = staff.address_of(ticket.assignee)
+                to = [assignee] if assignee else list(staff.notify)
+                if level == "breach" and not clock.best_effort:
+                    to = list(dict.fromkeys([*staff.notify, *staff.managers]))
+                if not to:
+                    continue
+                kind = "sla_breach" if level == "breach" else "sla_warning"
+                mid = _new_id(kind, ticket.number, domain)
+                uow.outbox.enqueue(OutboxRow(
+                    kind=kind, to=to, ticket=ticket.number, message_id=mid,
+                    next_attempt_at=now, created_at=now,
+                    data={"clock": clock.clock, "due": clock.due,
+                          "left_seconds": (clock.allowed - clock.elapsed).total_seconds(),
+                          "fraction": round(clock.fraction, 3),
+                          "best_effort": clock.best_effort}))
+                uow.tickets.link_message_id(ticket.number, mid)
+                uow.events.append(ticket.number, "escalated", now, clock=clock.clock,
+                                  level=level, to=to, best_effort=clock.best_effort)
+                sent.append(f"{kind} #{ticket.number} {clock.clock}")
+        uow.commit()
+    for line in sent:
+        log.info("queued %s", line)
+    return sent
+
+
+def queue_digest(store, staff: Staff, domain: str, now: datetime) -> OutboxRow | None:
+    """Queue the manager digest covering the time since the previous one."""
+    if not staff.managers:
+        return None
+    with store.unit_of_work() as uow:
+        previous = [r for r in uow.outbox.all() if r.kind == "digest"]
+        since = max((r.created_at for r in previous), default=None)
+        row = OutboxRow(kind="digest", to=list(staff.managers),
+                        message_id=_new_id("digest", None, domain), next_attempt_at=now,
+                        created_at=now, data={"since": since})
+        uow.outbox.enqueue(row)
+        uow.commit()
+    return row
