@@ -216,8 +216,19 @@ class PymapServer(ImapServer):
         if exe is None:
             raise ServerUnavailable("the pymap script is not on PATH: pip install pymap")
         log = self._dir / "pymap.log"
-        cmd = [exe, "--host", LOOPBACK, "--port", str(self.port), "--no-tls", "dict",
-               "--demo-user", self.username, "--demo-password", self.password]
+        cmd = [
+            exe,
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--no-tls",
+            "dict",
+            "--demo-user",
+            self.username,
+            "--demo-password",
+            self.password,
+        ]
         with open(log, "ab") as out:
             self._proc = subprocess.Popen(
                 cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "FQDN": "localhost"}
@@ -325,8 +336,9 @@ class DovecotServer(ImapServer):
         )
         conf = self.base / "dovecot.conf"
         conf.write_text(
-            _DOVECOT_CONF.format(host=LOOPBACK, base=self.base, uid=uid, port=self.port,
-                                 extra=extra)
+            _DOVECOT_CONF.format(
+                host=LOOPBACK, base=self.base, uid=uid, port=self.port, extra=extra
+            )
         )
         return conf
 
@@ -334,7 +346,8 @@ class DovecotServer(ImapServer):
         self.conf = self._write_config()
         self._proc = subprocess.Popen(
             [self.binary, "-F", "-c", str(self.conf)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         _wait_for_greeting(self.port, self._proc, self.base / "dovecot.log")
 
@@ -345,8 +358,12 @@ class DovecotServer(ImapServer):
 
     def kick(self) -> None:
         doveadm = shutil.which("doveadm") or str(Path(self.binary).with_name("doveadm"))
-        subprocess.run([doveadm, "-c", str(self.conf), "kick", self.username],
-                       check=True, capture_output=True, timeout=15)
+        subprocess.run(
+            [doveadm, "-c", str(self.conf), "kick", self.username],
+            check=True,
+            capture_output=True,
+            timeout=15,
+        )
 
     def close(self) -> None:
         self.stop()
@@ -446,8 +463,9 @@ class SmtpSink:
     def running(self) -> bool:
         return self._controller is not None
 
-    def fail_next(self, code: int, count: int = 1, *, stage: str = "data",
-                  text: str | None = None) -> None:
+    def fail_next(
+        self, code: int, count: int = 1, *, stage: str = "data", text: str | None = None
+    ) -> None:
         """Answer the next `count` messages with `code` at RCPT or DATA instead of accepting."""
         if stage not in ("rcpt", "data"):
             raise ValueError("stage is 'rcpt' or 'data'")

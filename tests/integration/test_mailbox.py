@@ -251,8 +251,14 @@ def test_server_dropping_the_session_between_commands_is_detected(imap_server, m
 
 
 def test_reconnect_keeps_trying_until_the_server_is_back(imap_server):
-    box = ImapMailbox(imap_server.host, imap_server.port, username=imap_server.username,
-                      password=imap_server.password, tls="none", timeout=10)
+    box = ImapMailbox(
+        imap_server.host,
+        imap_server.port,
+        username=imap_server.username,
+        password=imap_server.password,
+        tls="none",
+        timeout=10,
+    )
     slept = []
 
     def sleep(seconds):
@@ -272,8 +278,14 @@ def test_reconnect_keeps_trying_until_the_server_is_back(imap_server):
 
 
 def test_refused_login_is_not_reported_as_a_lost_connection(imap_server):
-    box = ImapMailbox(imap_server.host, imap_server.port, username=imap_server.username,
-                      password="wrong", tls="none", timeout=10)
+    box = ImapMailbox(
+        imap_server.host,
+        imap_server.port,
+        username=imap_server.username,
+        password="wrong",
+        tls="none",
+        timeout=10,
+    )
     with pytest.raises(MailboxError) as caught:
         box.connect()
     assert not isinstance(caught.value, MailboxDisconnected)
