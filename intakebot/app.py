@@ -1,12 +1,27 @@
-"""The composition root: builds the policy, store, mailbox, mailer and jobs from configuration."""
+"""The composition root: builds the policy, store, intake, notifier and scheduler from configuration."""
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from intake.handler import IntakeSettings
+from intake.pipeline import Pipeline
+from intakebot.config import Config
+from notifier.compose import Composer
+from notifier.contexts import ContextBuilder, Staff
+from notifier.jobs import deliver_due, queue_digest, sweep_sla
 from rules.calendar import ClosedDays
 from rules.policy import Policy
 from rules.severity import SeverityRule
+from store import Store
 
-from intakebot.config import Config
+log = logging.getLogger("intakebot")
+
+MAILDIR = "sent-mail"
 
 
 def build_policy(config: Config) -> Policy:
@@ -23,3 +38,195 @@ def build_policy(config: Config) -> Policy:
         ),
         default_severity=config.severity.default,
     )
+
+
+def intake_settings(config: Config) -> IntakeSettings:
+    agents = tuple(a.lower() for a in config.agents.addresses)
+    return IntakeSettings(
+        support_addresses=tuple(config.support.addresses),
+        support_domain=config.support.domain,
+        agents=agents,
+        agent_names={k.lower(): v for k, v in config.agents.names.items()},
+        notify=tuple(a.lower() for a in config.agents.notify_addresses),
+        reopen_days=config.intake.reopen_days,
+        refusals_per_sender_per_day=config.intake.refusals_per_sender_per_day,
+        authserv_id=config.intake.authserv_id,
+    )
+
+
+def staff(config: Config) -> Staff:
+    return Staff(
+        agents=tuple(a.lower() for a in config.agents.addresses),
+        agent_names=tuple((k.lower(), v) for k, v in config.agents.names.items()),
+        notify=tuple(a.lower() for a in config.agents.notify_addresses),
+        managers=tuple(a.lower() for a in config.managers.addresses),
+    )
+
+
+class App:
+    """Everything a running bot needs, built once; the jobs take `now` from the clock."""
+
+    def __init__(self, config: Config, data_dir: Path, clock: Callable[[], datetime],
+                 store: Store | None = None):
+        self.config = config
+        self.data_dir = Path(data_dir)
+        self.clock = clock
+        self.policy = build_policy(config)
+        self.store = store or Store.open(
+            self.data_dir, archive_after=timedelta(days=config.support.archive_after_days))
+        self.settings = intake_settings(config)
+        self.staff = staff(config)
+        self.pipeline = Pipeline(self.store, self.policy, self.settings, clock,
+                                 config.intake.max_message_bytes)
+        self.composer = Composer(config.support.address, config.support.name,
+                                 config.support.domain)
+        self.builder = ContextBuilder(self.policy, self.staff)
+
+    # -- parts
+
+    @property
+    def listener_enabled(self) -> bool:
+        enabled = self.config.smtp_listener.enabled
+        return self.config.imap is None if enabled is None else enabled
+
+    @property
+    def maildir(self) -> Path:
+        return self.data_dir / MAILDIR
+
+    def mailer(self):
+        from notifier.mailer import MaildirMailer, SmtpMailer
+
+        smtp = self.config.smtp
+        if smtp is None:
+            return MaildirMailer(self.maildir, envelope_from=self.config.support.address)
+        return SmtpMailer(smtp.host, smtp.effective_port, smtp.tls, username=smtp.username,
+                          password=smtp.secret("smtp"), timeout=smtp.timeout_seconds)
+
+    def mailbox(self):
+        from intake.mailbox import ImapMailbox
+
+        imap = self.config.imap
+        return ImapMailbox(imap.host, imap.effective_port, username=imap.username or "",
+                           password=imap.secret("imap") or "", tls=imap.tls,
+                           folder=imap.folder, processed_folder=imap.processed_folder,
+                           quarantine_folder=imap.quarantine_folder,
+                           timeout=imap.timeout_seconds, use_idle=imap.idle)
+
+    def poller(self):
+        from intake.poller import Poller
+
+        return Poller(self.mailbox(), self.pipeline, batch_size=self.config.imap.batch_size,
+                      max_bytes=self.config.intake.max_message_bytes)
+
+    def listener(self):
+        from intake.listener import Listener
+
+        c = self.config.smtp_listener
+        return Listener(self.pipeline, self.config.support.addresses, c.host, c.port,
+                        self.config.intake.max_message_bytes)
+
+    # -- jobs
+
+    def deliver(self) -> list:
+        return deliver_due(self.store, self.mailer(), self.composer, self.builder, self.clock())
+
+    def sweep(self) -> list[str]:
+        return sweep_sla(self.store, self.policy, self.staff, self.config.support.domain,
+                         self.clock())
+
+    def digest_due(self, now: datetime) -> bool:
+        """Whether a digest fire time of the crontab lies after the last digest, up to now."""
+        from apscheduler.triggers.cron import CronTrigger
+
+        with self.store.unit_of_work() as uow:
+            last = max((r.created_at for r in uow.outbox.all() if r.kind == "digest"),
+                       default=now - timedelta(days=1))
+        trigger = CronTrigger.from_crontab(self.config.managers.digest, timezone=self.policy.tz)
+        fire = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
+        return fire is not None and fire <= now
+
+    def queue_digest(self):
+        return queue_digest(self.store, self.staff, self.config.support.domain, self.clock())
+
+    def compact(self):
+        return self.store.compact(self.clock())
+
+    def run_once(self, poll: bool = True) -> dict:
+        """Every job once, in the order a day would run them; for cron, tests and --now."""
+        report: dict = {"handled": [], "queued": [], "delivered": []}
+        if poll and self.config.imap is not None:
+            poller = self.poller()
+            try:
+                report["handled"] = poller.poll_once()
+            finally:
+                poller.mailbox.close()
+        report["queued"] = self.sweep()
+        if self.staff.managers and self.digest_due(self.clock()):
+            self.queue_digest()
+            report["queued"].append("digest")
+        report["delivered"] = self.deliver()
+        return report
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Runner:
+    """The long-running bot: APScheduler jobs, the IMAP poller thread, the SMTP listener."""
+
+    def __init__(self, app: App, deliver_seconds: float = 5):
+        from apscheduler.schedulers.background import BackgroundScheduler
+        from apscheduler.triggers.cron import CronTrigger
+
+        self.app = app
+        self.stop_event = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            timezone=app.policy.tz,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+        now = datetime.now(app.policy.tz)
+        self.scheduler.add_job(self._guard(app.deliver), "interval", seconds=deliver_seconds,
+                               id="deliver", next_run_time=now)
+        self.scheduler.add_job(self._guard(app.sweep), "interval", minutes=1, id="sla-sweep",
+                               next_run_time=now)
+        self.scheduler.add_job(self._guard(app.compact), "interval", hours=6, id="compact",
+                               next_run_time=now + timedelta(minutes=1))
+        if app.staff.managers:
+            self.scheduler.add_job(
+                self._guard(app.queue_digest),
+                CronTrigger.from_crontab(app.config.managers.digest, timezone=app.policy.tz),
+                id="digest")
+        self.poller_thread: threading.Thread | None = None
+        self.listener = None
+
+    @staticmethod
+    def _guard(job):
+        def run():
+            try:
+                job()
+            except Exception:
+                log.exception("job %s failed; it runs again at its next time", job.__name__)
+        run.__name__ = job.__name__
+        return run
+
+    def start(self) -> None:
+        app = self.app
+        if app.listener_enabled:
+            self.listener = app.listener()
+            self.listener.start()
+        if app.config.imap is not None:
+            poller = app.poller()
+            self.poller_thread = threading.Thread(
+                target=poller.run, args=(self.stop_event, min(app.config.imap.poll_seconds, 60)),
+                name="imap-poller", daemon=True)
+            self.poller_thread.start()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Finish the jobs in flight, stop intake, and leave everything committed."""
+        self.stop_event.set()
+        if self.listener is not None:
+            self.listener.stop()
+        self.scheduler.shutdown(wait=True)
+        if self.poller_thread is not None:
+            self.poller_thread.join(timeout=120)
+

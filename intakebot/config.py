@@ -160,7 +160,8 @@ class Smtp(_Login):
 
 
 class SmtpListener(_Section):
-    enabled: bool = True
+    # default: on when no [imap] is configured (the embedded setup), off otherwise
+    enabled: bool | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=2525, ge=1, le=65535)
 

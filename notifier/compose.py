@@ -90,6 +90,7 @@ KINDS = (
     "ack", "agent_new", "agent_reply", "customer_reply", "refused_unauthorised",
     "refused_quota", "resolved", "reopened", "sla_warning", "sla_breach",
     "bounce_notice", "digest",
+    "command_error",
 )
 # kinds that answer an inbound message; the other automatic ones are auto-generated
 _REPLY_KINDS = frozenset({"ack", "refused_unauthorised", "refused_quota"})

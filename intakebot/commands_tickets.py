@@ -1,0 +1,154 @@
+"""Ticket commands for the operator: list, show with timeline, resolve."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from intakebot.cli import Context, Failure, pass_ctx
+from intakebot.commands_bot import build_app
+from rules.sla import status
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def ticket_json(ticket, clocks=None) -> dict:
+    out = {
+        "number": ticket.number, "account": ticket.account, "requester": ticket.requester,
+        "subject": ticket.subject, "severity": str(ticket.severity),
+        "severity_reason": ticket.severity_reason, "status": ticket.status,
+        "created_at": _iso(ticket.created_at), "response_due": _iso(ticket.response_due),
+        "resolution_due": _iso(ticket.resolution_due),
+        "first_response_at": _iso(ticket.first_response_at),
+        "resolved_at": _iso(ticket.resolved_at), "overage": ticket.overage,
+        "assignee": ticket.assignee, "cc": list(ticket.cc),
+    }
+    if clocks is not None:
+        out["response_state"] = clocks[0].state.value
+        out["resolution_state"] = clocks[1].state.value
+    return out
+
+
+def _clocks(app, uow, ticket, now):
+    account = uow.accounts.get(ticket.account)
+    if account is None or account.plan not in app.policy.plans:
+        return None
+    plan = app.policy.plan(account.plan)
+    return status(plan, ticket.severity, ticket.created_at, ticket.first_response_at,
+                  ticket.resolved_at, ticket.paused, now, app.policy.calendar(plan),
+                  app.policy.warn_at)
+
+
+@click.command()
+@click.option("--all", "show_all", is_flag=True, help="Include resolved, closed and archived.")
+@click.option("--account", default=None, metavar="A", help="Only this account's tickets.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--now", metavar="ISO8601", default=None, help="SLA states as of this instant.")
+@pass_ctx
+def tickets(ctx: Context, show_all: bool, account: str | None, as_json: bool,
+            now: str | None) -> None:
+    """List tickets (open ones unless --all) with their SLA state."""
+    app = build_app(ctx, now)
+    at = app.clock()
+    with app.store.unit_of_work() as uow:
+        if account is not None and uow.accounts.get(account) is None:
+            raise Failure(f"no account named {account!r}")
+        found = uow.tickets.all(include_archived=True) if show_all else [
+            t for t in uow.tickets.open() if t.status in ("open", "pending-customer")]
+        found = [t for t in found if account is None or t.account == account]
+        rows = [ticket_json(t, _clocks(app, uow, t, at)) for t in found]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No tickets." if show_all else "No open tickets.")
+        return
+    tz = app.policy.tz
+    from datetime import datetime
+
+    click.echo(f"{'#':>6} {'STATUS':16} {'SEVERITY':9} {'ACCOUNT':14} {'RESPONSE DUE':18} "
+               f"{'STATE':9} SUBJECT")
+    for r in rows:
+        due = r["response_due"]
+        due_text = datetime.fromisoformat(due).astimezone(tz).strftime("%a %d %b %H:%M") \
+            if due else "-"
+        state = r.get("response_state", "")
+        if r["first_response_at"]:
+            state = r.get("resolution_state", "")
+        click.echo(f"{r['number']:>6} {r['status']:16} {r['severity']:9} "
+                   f"{r['account'][:14]:14} {due_text:18} {state:9} {r['subject'][:50]}")
+
+
+@click.group()
+def ticket() -> None:
+    """One ticket: show it with its timeline, or resolve it."""
+
+
+@ticket.command("show")
+@click.argument("number", type=click.IntRange(min=1), metavar="N")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.option("--now", metavar="ISO8601", default=None, help="SLA states as of this instant.")
+@pass_ctx
+def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> None:
+    """Show ticket N with its event timeline."""
+    app = build_app(ctx, now)
+    with app.store.unit_of_work() as uow:
+        t = uow.tickets.get(number)
+        if t is None:
+            raise Failure(f"no ticket #{number}")
+        data = ticket_json(t, _clocks(app, uow, t, app.clock()))
+        events = uow.events.for_ticket(number)
+    data["events"] = [{"at": e.at.isoformat(), "kind": e.kind,
+                       "data": {k: v for k, v in e.data.items() if k != "text"}}
+                      for e in events]
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    tz = app.policy.tz
+    fmt = "%a %d %b %Y %H:%M %Z"
+    from datetime import datetime
+
+    def local(v):
+        return datetime.fromisoformat(v).astimezone(tz).strftime(fmt) if v else "-"
+
+    click.echo(f"Ticket #{t.number}: {t.subject}")
+    click.echo(f"  account {t.account}, requester {t.requester}, status {t.status}"
+               + (", overage" if t.overage else ""))
+    click.echo(f"  severity {t.severity} ({t.severity_reason})")
+    click.echo(f"  created     {local(data['created_at'])}")
+    click.echo(f"  response    due {local(data['response_due'])}, first reply "
+               f"{local(data['first_response_at'])} [{data.get('response_state', '')}]")
+    click.echo(f"  resolution  due {local(data['resolution_due'])}, resolved "
+               f"{local(data['resolved_at'])} [{data.get('resolution_state', '')}]")
+    click.echo("Timeline:")
+    for e in data["events"]:
+        detail = ", ".join(f"{k}={v}" for k, v in e["data"].items()
+                           if v not in (None, "", [], {}) and k not in ("body", "raw"))
+        click.echo(f"  {local(e['at'])}  {e['kind']:16} {detail[:100]}")
+
+
+@ticket.command("resolve")
+@click.argument("number", type=click.IntRange(min=1), metavar="N")
+@pass_ctx
+def ticket_resolve(ctx: Context, number: int) -> None:
+    """Mark ticket N resolved and tell the requester."""
+    from intake.conversation import resolve
+    from intake.handler import Context as HandlingContext
+
+    app = build_app(ctx)
+    now = app.clock()
+    with app.store.unit_of_work() as uow:
+        t = uow.tickets.get(number)
+        if t is None:
+            raise Failure(f"no ticket #{number}")
+        if t.status in ("resolved", "closed"):
+            raise Failure(f"ticket #{number} is already {t.status}")
+        resolve(HandlingContext(uow, app.policy, app.settings, now), t, now, by="operator")
+        uow.commit()
+    click.echo(f"Ticket #{number} resolved; the requester will be told.")
+
+
+COMMANDS = [tickets, ticket]
