@@ -15,6 +15,10 @@ from rules.plans import Severity
 B, C, M, T = Severity.BLOCKER, Severity.CRITICAL, Severity.MAJOR, Severity.TRIVIAL
 
 SUBJECT_FACTOR = 2.0  # a subject is the sender's own one-line summary
+# Cues about the sender's tone rather than the impact ("urgent", "no rush", "question")
+# may tip a close call but not outweigh what the mail says is happening.
+TONE_LABELS = frozenset({"urgency", "no hurry", "a question", "question mark"})
+TONE_CAP = 3.0
 HEADER_WEIGHT = 1.0  # below any single subject cue: headers never beat clear text
 
 
@@ -66,7 +70,7 @@ _GAP = r"(?:\s+(?!(?:no|not|never|nunca)\b)\w+)"
 _NOUN = (r"(?:service|system|platform|site|website|app|application|server|instance|portal|"
          r"environment|production|prod|tenant|everything|web|athento)")
 _STATE = (r"(?:down|offline|unavailable|unreachable|inaccessible|unresponsive|"
-          r"not (?:responding|available|reachable|accessible|loading))")
+          r"not (?:responding|available|reachable|accessible|loading|working at all))")
 _NOUN_ES = (r"(?:servicio|sistema|plataforma|servidor|web|aplicacion|app|portal|entorno|"
             r"produccion|gestor(?: documental)?|instancia|athento)")
 _STATE_ES = (r"(?:caid[oa]|inaccesible|no disponible|fuera de servicio|fuera de linea|"
@@ -74,13 +78,13 @@ _STATE_ES = (r"(?:caid[oa]|inaccesible|no disponible|fuera de servicio|fuera de 
 _NEG_EN = (r"(?:can'?t|cannot|can not|unable to|not able to|couldn'?t|could not|fails? to|"
            r"failed to|won'?t|will not|doesn'?t|does not|don'?t|not|no longer)")
 _FEAT_EN = (r"(?:upload|create|creat|save|sav|open|read|view|download|preview|edit|retriev|"
-            r"sign|scan|import|stor|add|register|process|find|load)")
+            r"sign|scan|import|stor|add|register|process|find|load|approv)")
 _NEG_ES = (r"(?:no|tampoco)\s+(?:(?:nos|me|les|se)\s+)?(?:(?:podemos|puedo|pueden|puede|"
            r"consigo|conseguimos|consiguen|deja|dejan|permite|hemos podido|han podido|"
            r"es posible|se puede|se pueden)\s+)?")
 _FEAT_ES = (r"(?:subir|crear|guardar|abrir|ver|descargar|visualizar|previsualizar|leer|editar|"
             r"firmar|escanear|importar|cargar|consultar|localizar|encontrar|registrar|"
-            r"tramitar|dar de alta|adjuntar|recuperar|abren|abre|crean|crea|guardan|guarda|"
+            r"tramitar|dar de alta|adjuntar|recuperar|aprobar|abren|abre|crean|crea|guardan|guarda|"
             r"suben|sube|descargan|importan|importa|cargan)")
 _MINOR_FEAT = (r"(?:notifications?|e-?mails?|reports?|export(?:s|ing)?|dashboard|thumbnails?|"
                r"filters?|sorting|statistics|stats|calendar|widget|print(?:ing)?|tags?|labels?|"
@@ -135,9 +139,11 @@ DEFAULT_RULES: tuple[SeverityRule, ...] = tuple([
             rf"\b{_NOUN_ES}\b{_GAP}{{0,2}}?\s+no (?:carga|responde|abre|funciona|arranca)\b",
             rf"\b{_NOUN}\s+(?:\w+\s+)?(?:doesn'?t|does not|won'?t|will not|isn'?t|is not)\s+"
             rf"(?:load|loading|open|respond|responding)\b"),
-    *_rules(B, 1.5, "cannot log in",
-            r"\b(?:can'?t|cannot|unable to) (?:log ?in|sign ?in)\b|\bno puedo (?:acceder|entrar)\b"
-            r"|\bstopped responding\b|\bnot responding\b"),
+    *_rules(B, 1.0, "cannot log in",
+            r"\b(?:can'?t|cannot|unable to) (?:log ?in|sign ?in)\b|"
+            r"\bno puedo (?:acceder|entrar)\b"),
+    *_rules(B, 1.5, "not responding",
+            r"\bstopped responding\b|\bnot responding\b|\bwhite screen\b|\bpantalla en blanco\b"),
     *_rules(B, 2.5, "work at a standstill",
             r"\b(?:completely|totally|entirely)\s+(?:blocked|stuck|stopped|unusable)\b|"
             r"\b(?:whole|entire)\s+(?:\w+\s+)?(?:company|team|office|department|organi[sz]ation)"
@@ -155,10 +161,11 @@ DEFAULT_RULES: tuple[SeverityRule, ...] = tuple([
             rf"\b{_NEG_EN}\s+(?:\w+\s+)?{_FEAT_EN}\w*\b",
             rf"\b{_NEG_ES}(?:\w+\s+)?{_FEAT_ES}\b"),
     *_rules(C, 2.0, "document feature failing",
-            r"\b(?:upload(?:s|ing)?|download(?:s|ing)?|saving|save|creating|creation|opening|"
+            r"\b(?:upload(?:s|ing)?|download(?:s|ing)?|saving|save|creating|creation|opening|approval|"
             r"import(?:s|ing)?|preview(?:s|ing)?|signing|signature|scanning|viewer)\b"
             r"(?:\s+\w+){0,3}?\s+(?:fails?|failing|failed|broken|not working|doesn'?t work|"
-            r"stopped working|returns? an?|gives? an?|hangs?|errors?|stays blank|shows? blank)",
+            r"stopped working|returns? an?|gives? an?|hangs?|errors?|stays blank|shows? blank|"
+            r"(?:are |is )?stuck)",
             r"\b(?:documents?|files?|pdfs?|attachments?|contracts?)\b(?:\s+\w+){0,2}?\s+"
             rf"{_NEG_EN}\s+(?:be\s+|being\s+)?{_FEAT_EN}\w*",
             r"\b(?:subida|descarga|carga|creacion|apertura|visualizacion|previsualizacion|firma|"
@@ -255,25 +262,34 @@ DEFAULT_RULES: tuple[SeverityRule, ...] = tuple([
             r"handy)\b|\benhancement\b|\bcould you add\b|\bnice to have\b|\bidea\b",
             r"\bsugerencias?\b|\bpropuesta\b|\bmejora\b|\bestaria (?:bien|genial)\b|\bseria (?:muy "
             r")?(?:util|interesante|genial|practico)\b|\bnueva funcionalidad\b|\bidea\b"),
-    *_rules(T, 2.5, "low impact",
-            r"\bnot (?:at all )?urgent\b|\bno rush\b|\bno hurry\b|\bnot (?:a )?(?:big|major) "
-            r"(?:deal|problem|issue)\b|\blow (?:priority|impact)\b|\bminor (?:issue|thing)\b|"
-            r"\bsmall thing\b|\bwhenever (?:you|possible)\b|\bwhen(?:ever)? you (?:have|get) "
-            r"(?:a )?(?:chance|moment|time)\b|\bcosmetic\b|\btypo\b|\bjust for (?:planning|info)"
-            r"|\beverything is working fine\b",
+    *_rules(T, 2.5, "no hurry",
+            r"\bnot (?:at all )?urgent\b|\bno rush\b|\bno hurry\b|\bwhenever (?:you|possible)\b|"
+            r"\bwhen(?:ever)? you (?:have|get) (?:a )?(?:chance|moment|time)\b",
             r"\bno es (?:nada )?urgente\b|\bnada urgente\b|\bsin prisa\b|\bno hay prisa\b|"
-            r"\bcuando pod(?:ais|as)\b|\bcuando teng(?:ais|as) (?:un )?(?:momento|tiempo)\b|"
+            r"\bcuando pod(?:ais|as)\b|\bcuando teng(?:ais|as) (?:un )?(?:momento|tiempo)\b"),
+    *_rules(T, 2.5, "low impact",
+            r"\bnot (?:a )?(?:big|major) (?:deal|problem|issue)\b|\blow (?:priority|impact)\b|"
+            r"\bminor (?:issue|thing)\b|\bsmall thing\b|\bcosmetic\b|\btypo\b|"
+            r"\bjust for (?:planning|info)|\beverything is working fine\b",
             r"\bpoca importancia\b|\bbajo impacto\b|\bno es (?:nada )?grave\b|\bcosa menor\b|"
             r"\berrata\b|\bcosmetico\b|\btodo funciona (?:bien|correctamente)\b|\bes solo para\b"),
+    *_rules(T, 3.0, "password help",
+            r"\bforgot (?:my |the )?password\b|\b(?:reset|change) (?:my |the )?password\b|"
+            r"\bpassword reset\b|\b(?:can|could) you reset\b",
+            r"\bcontraseña olvidada\b|\bolvid\w+ (?:mi |la )?contraseña\b|\b(?:restablecer|cambiar|"
+            r"resetear) (?:mi |la )?contraseña\b|"
+            r"\bme la (?:podeis|puedes) (?:restablecer|resetear)"),
     *_rules(T, 2.0, "account or billing request",
             r"\bcopy of (?:the |our )?invoice\b|\binvoice for\b|\bbilling\b|\brenewal\b|"
             r"\bauthori[sz]ed contact\b|\btraining\b|\btutorials?\b|\buser guide\b|"
-            r"\bforgot (?:my )?password\b|\bincident report\b|\bthanks for (?:fixing|solving)\b",
+            r"\bincident report\b|\bthanks for (?:fixing|solving)\b",
             r"\bfactura\b|\brenovacion\b|\bcontacto autorizado\b|\bdar de alta a\b|\bformacion\b"
-            r"|\bmanual de usuario\b|\bolvid\w+ (?:mi |la )?contraseña\b|\binforme de la "
+            r"|\bmanual de usuario\b|\binforme de la "
             r"incidencia\b|\b(?:enviar|mandar) (?:\w+ ){0,2}informe\b|\bgracias por (?:resolver|"
             r"solucionar|arreglar)\b"),
 ])
+
+_TONE_RULES = frozenset(r for r in DEFAULT_RULES if r.label in TONE_LABELS)
 
 
 # --- explicit tags --------------------------------------------------------------------
@@ -336,10 +352,16 @@ _NEGATORS = {"not", "no", "never", "isn't", "aren't", "wasn't", "weren't", "don'
 _CLAUSE_END = re.compile(r"[.;:!?¿¡,()\"]|\b(?:but|pero|and|y|aunque|although)\b", re.I)
 
 
-def _negated(original: str, start: int) -> bool:
+# An outage "when the service is down" is a what-if; for other levels "when I upload
+# a file it fails" is a plain report, so these only turn blocker cues off.
+_WHAT_IF = {"when", "whenever", "cuando"}
+
+
+def _negated(original: str, start: int, severity: Severity) -> bool:
     before = _CLAUSE_END.split(original[max(0, start - 40):start])[-1]
     words = re.findall(r"[\w']+", before.lower().replace("’", "'"))[-3:]
-    return any(w in _NEGATORS for w in words)
+    stop = _NEGATORS | _WHAT_IF if severity is Severity.BLOCKER else _NEGATORS
+    return any(w in stop for w in words)
 
 
 @dataclass(frozen=True)
@@ -356,7 +378,7 @@ def _hits(text: str, where: str, factor: float, rules: Iterable[SeverityRule]) -
     candidates = []
     for rule in rules:
         for m in _compile(_fold(rule.pattern)).finditer(folded):
-            if not _negated(original, m.start()):
+            if not _negated(original, m.start(), rule.severity):
                 candidates.append((rule, m.start(), m.end()))
                 break  # one cue counts once per part, however often it is repeated
     # one stretch of text is one vote per level, even when several cues cover it
@@ -424,8 +446,12 @@ def infer(subject: str, body: str, headers: Mapping[str, Any] | None = None, *,
     hits = (_hits(subject, "subject", 1.0 if is_reply else SUBJECT_FACTOR, rules)
             + _hits(text, "body", 1.0, rules))
     scores: dict[Severity, float] = {}
+    tone: dict[Severity, float] = {}
     for hit in hits:
-        scores[hit.rule.severity] = scores.get(hit.rule.severity, 0.0) + hit.score
+        bucket = tone if hit.rule in _TONE_RULES else scores
+        bucket[hit.rule.severity] = bucket.get(hit.rule.severity, 0.0) + hit.score
+    for sev, score in tone.items():
+        scores[sev] = scores.get(sev, 0.0) + min(score, TONE_CAP)
     text_winner = _ranked(scores)[0][0] if scores else default
     nudge = ""
     hint = _header_hint(headers)
