@@ -20,6 +20,8 @@ SUBJECT_FACTOR = 2.0  # a subject is the sender's own one-line summary
 TONE_LABELS = frozenset({"urgency", "no hurry", "a question", "question mark"})
 TONE_CAP = 3.0
 HEADER_WEIGHT = 1.0  # below any single subject cue: headers never beat clear text
+# The problem is described at the top; pasted logs below it would only cost time.
+MAX_BODY_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,7 @@ _FROM_LINE = _compile(r"^\s*\*?(?:from|de)\s*:\s*\S")
 _SENT_LINE = _compile(r"^\s*\*?(?:sent|date|enviado(?: el)?|fecha)\s*:")
 
 
-def own_text(body: str) -> str:
+def _own_text(body: str) -> str:
     """`body` without quoted lines, earlier messages below a reply header, or the signature."""
     lines = unicodedata.normalize("NFC", body).splitlines()
     folded = [_fold(line) for line in lines]
@@ -401,7 +403,7 @@ def _header_hint(headers: Mapping[str, Any] | None) -> tuple[int, str] | None:
         name = key.lower()
         for value in raw if isinstance(raw, list | tuple) else [raw]:
             v = str(value).strip().lower()
-            high = ((name == "x-priority" and v[:1] in "12" and v[:1] != "") or
+            high = ((name == "x-priority" and v[:1] in ("1", "2")) or
                     (name in ("importance", "x-msmail-priority") and v.startswith("high")) or
                     (name == "priority" and v.startswith("urgent")))
             low = ((name == "x-priority" and v[:1] in ("4", "5")) or
@@ -436,7 +438,7 @@ def infer(subject: str, body: str, headers: Mapping[str, Any] | None = None, *,
           extra_rules: Iterable[Any] = (), default: Severity = Severity.MAJOR) -> Inference:
     """The severity a new mail asks for, why, and how sure (0..1) the guess is."""
     subject, default = subject or "", Severity(default)
-    text = own_text(body or "")
+    text = _own_text((body or "")[:MAX_BODY_CHARS * 2])[:MAX_BODY_CHARS]
     tagged = _explicit(subject, text)
     if tagged:
         return tagged
