@@ -1,0 +1,327 @@
+"""Outbox delivery end to end: rows queued by real intake reach a real aiosmtpd sink (or the
+embedded Maildir) through deliver_due, with retries, bounces and at-least-once resends."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from intakebot.app import App
+from intakebot.clock import FixedClock
+from intakebot.config import parse
+from notifier.jobs import deliver_due
+from notifier.mailer import SmtpMailer, TemporaryFailure
+from store.records import Account, Contact
+from tests.notifier_helpers import (
+    ALICE,
+    ANN,
+    BOB,
+    CAROL,
+    agent_mail,
+    at,
+    ingest,
+    maildir_mails,
+    make_app,
+    open_ticket,
+    outbox,
+    raw_mail,
+    seed,
+    sink_mails,
+    text_of,
+)
+
+MONDAY = at(2026, 3, 2, 11, 0)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MONDAY)
+
+
+@pytest.fixture
+def app(tmp_path, clock, smtp_sink):
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    seed(app, clock())
+    yield app
+    app.close()
+
+
+def deliver_through_outage(app: App) -> list:
+    # deliver_due currently lets the connection failure escape instead of recording a
+    # retry (see test_sink_down_rows_wait_with_capped_backoff); the scheduler's guard
+    # swallows it the same way, so these runs behave like the running bot.
+    try:
+        return app.deliver()
+    except TemporaryFailure:
+        return []
+
+
+def test_a_new_ticket_delivers_ack_and_agent_notice_with_threading_headers(app, smtp_sink):
+    number = open_ticket(app, ALICE, "[blocker] Portal down", mid="<c1@acme.example>")
+    rows = {r.kind: r for r in outbox(app)}
+    assert set(rows) == {"ack", "agent_new"}
+
+    results = app.deliver()
+
+    assert sorted((d.kind, d.result) for d in results) == [("ack", "sent"),
+                                                             ("agent_new", "sent")]
+    mails = {m["X-Intakebot-Kind"]: m for m in sink_mails(smtp_sink)}
+    ack, notice = mails["ack"], mails["agent_new"]
+    assert ack["Message-ID"] == rows["ack"].message_id
+    assert ack["In-Reply-To"] == "<c1@acme.example>"
+    assert "<c1@acme.example>" in ack["References"].split()
+    assert ack["Subject"].endswith(f"[#{number}]")
+    assert "Portal down" in ack["Subject"]
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert [a.addr_spec for a in ack["To"].addresses] == [ALICE]
+    assert ack["From"].addresses[0].addr_spec == "support@vendor.example"
+    assert notice["Message-ID"] == rows["agent_new"].message_id
+    assert notice["Subject"].endswith(f"[#{number}]")
+    assert notice["Auto-Submitted"] == "auto-generated"
+    assert sorted(a.addr_spec for a in notice["To"].addresses) == [ANN, BOB]
+    # the envelope goes to the same people as the headers say
+    envelopes = sorted(sorted(m.rcpt_tos) for m in smtp_sink.messages)
+    assert envelopes == [[ALICE], [ANN, BOB]]
+    assert {r.kind: r.status for r in outbox(app)} == {"ack": "sent", "agent_new": "sent"}
+    assert all(r.sent_at == MONDAY for r in outbox(app))
+    # nothing is due any more: a second run sends nothing
+    assert app.deliver() == []
+    assert len(smtp_sink.messages) == 2
+
+
+@pytest.mark.xfail(strict=True, raises=TemporaryFailure,
+                   reason="deliver_due enters `with mailer:` outside its try: SmtpMailer.open() "
+                          "raises TemporaryFailure on a refused connection, so no retry is "
+                          "recorded (notifier/jobs.py:68)")
+def test_sink_down_rows_wait_with_capped_backoff(app, clock, smtp_sink):
+    open_ticket(app, ALICE, "[blocker] Portal down")
+    smtp_sink.stop()
+
+    results = app.deliver()
+
+    assert sorted(d.result for d in results) == ["retry", "retry"]
+    rows = outbox(app)
+    assert [r.status for r in rows] == ["pending", "pending"]
+    assert all(r.attempts == 1 for r in rows)
+    assert all(r.next_attempt_at == MONDAY + timedelta(seconds=30) for r in rows)
+    assert all("refused" in r.last_error for r in rows)
+
+
+def test_sink_down_then_up_every_row_delivered_exactly_once(tmp_path, clock, smtp_sink):
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    seed(app, clock())
+    smtp_sink.stop()
+    numbers = []
+    # intake goes on while the mail server is down; delivery keeps trying
+    for minute, (sender, subject) in enumerate([(ALICE, "[blocker] Portal down"),
+                                                (CAROL, "[major] Slow search"),
+                                                (ALICE, "[trivial] Export question")]):
+        clock.advance(minutes=minute)
+        numbers.append(open_ticket(app, sender, subject))
+        deliver_through_outage(app)
+    # a restart during the outage loses nothing
+    app.close()
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    clock.advance(minutes=10)
+    deliver_through_outage(app)
+    rows = outbox(app)
+    assert len(rows) == 6 and all(r.status == "pending" for r in rows)
+    assert smtp_sink.messages == []
+
+    smtp_sink.start()
+    # past the longest backoff (one hour), so every row is due again
+    clock.advance(hours=1, minutes=1)
+    app.deliver()
+    clock.advance(hours=1, minutes=1)
+    app.deliver()
+
+    got = sink_mails(smtp_sink)
+    assert sorted(m["Message-ID"] for m in got) == sorted(r.message_id for r in rows)
+    assert sorted((m["X-Intakebot-Kind"], int(m["X-Intakebot-Ticket"])) for m in got) == \
+        sorted((kind, n) for n in numbers for kind in ("ack", "agent_new"))
+    assert all(r.status == "sent" for r in outbox(app))
+    app.close()
+
+
+def test_a_4xx_is_retried_after_the_backoff_and_then_sent_once(app, clock, smtp_sink):
+    number = open_ticket(app, ALICE, "[blocker] Portal down")
+    app.deliver()
+    smtp_sink.clear()
+    agent_mail(app, ANN, number, "We are on it.\n")
+    smtp_sink.fail_next(451, stage="data")
+
+    [first] = app.deliver()
+
+    assert first.result == "retry" and "451" in first.error
+    [row] = [r for r in outbox(app) if r.kind == "agent_reply"]
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at == MONDAY + timedelta(seconds=30)
+    clock.advance(seconds=29)
+    assert app.deliver() == []  # not due yet
+    clock.advance(seconds=1)
+    [second] = app.deliver()
+    assert second.result == "sent"
+    [got] = sink_mails(smtp_sink)
+    assert got["Message-ID"] == row.message_id
+    assert [r.status for r in outbox(app) if r.kind == "agent_reply"] == ["sent"]
+
+
+def test_repeated_4xx_back_off_exponentially_up_to_one_hour(app, clock, smtp_sink):
+    open_ticket(app, ALICE, "[blocker] Portal down")
+    app.deliver()
+    smtp_sink.clear()
+    number = open_ticket(app, CAROL, "[major] Slow search")
+    app.deliver()  # ack and agent notice out; from here one row at a time
+    smtp_sink.clear()
+    agent_mail(app, ANN, number, "Could you send a screenshot?\n")
+    smtp_sink.fail_next(451, count=9, stage="data")
+    waits = []
+    for _ in range(9):
+        [d] = app.deliver()
+        assert d.result == "retry"
+        [row] = [r for r in outbox(app) if r.kind == "agent_reply"]
+        waits.append(row.next_attempt_at - clock())
+        clock.now = row.next_attempt_at
+    # 30 s doubling each time, capped at one hour
+    assert [int(w.total_seconds()) for w in waits] == \
+        [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+    [d] = app.deliver()
+    assert d.result == "sent"
+    assert len(smtp_sink.messages) == 1
+
+
+def test_a_5xx_fails_the_row_and_tells_the_agents(app, clock, smtp_sink):
+    number = open_ticket(app, ALICE, "[blocker] Portal down")
+    app.deliver()
+    smtp_sink.clear()
+    agent_mail(app, ANN, number, "We are on it.\n")
+    smtp_sink.fail_next(550, stage="rcpt", text="5.1.1 <alice@acme.example>: no such user")
+
+    [d] = app.deliver()
+
+    assert d.result == "failed" and "550" in d.error
+    [failed] = [r for r in outbox(app) if r.kind == "agent_reply"]
+    assert failed.status == "failed"
+    [notice] = [r for r in outbox(app) if r.kind == "bounce_notice"]
+    assert (notice.status, sorted(notice.to), notice.ticket) == ("pending", [ANN, BOB], number)
+    # the failure is final: nothing is retried later
+    clock.advance(hours=2)
+    [sent] = app.deliver()
+    assert sent.kind == "bounce_notice" and sent.result == "sent"
+    [mail] = sink_mails(smtp_sink)
+    assert sorted(a.addr_spec for a in mail["To"].addresses) == [ANN, BOB]
+    assert mail["Subject"].endswith(f"[#{number}]")
+    body = text_of(mail)
+    assert ALICE in body and "no such user" in body and "agent_reply" in body
+    assert app.deliver() == []
+    assert [r.status for r in outbox(app) if r.kind == "agent_reply"] == ["failed"]
+
+
+@pytest.mark.xfail(strict=True,
+                   reason="the bounce notice takes the subject from row.data['subject'] "
+                          "(notifier/jobs.py _record), which intake never sets on ack, "
+                          "agent_reply or resolved rows: agents read 'Undeliverable: "
+                          "(no subject)'")
+def test_the_bounce_notice_names_the_ticket_subject(app, smtp_sink):
+    number = open_ticket(app, ALICE, "[blocker] Portal down")
+    app.deliver()
+    smtp_sink.clear()
+    agent_mail(app, ANN, number, "We are on it.\n")
+    smtp_sink.fail_next(550, stage="rcpt")
+    app.deliver()
+    app.deliver()
+    [mail] = sink_mails(smtp_sink)
+    assert "Portal down" in mail["Subject"]
+
+
+def test_a_crash_between_send_and_mark_resends_with_the_same_message_id(
+        tmp_path, clock, smtp_sink):
+    data = tmp_path / "data"
+    app = make_app(data, clock, smtp_sink.port)
+    seed(app, clock())
+    open_ticket(app, ALICE, "[blocker] Portal down")
+    before = {r.id: r.message_id for r in outbox(app)}
+    # the data folder as it is on disk before the results are recorded
+    shutil.copytree(data, tmp_path / "before-mark")
+
+    app.deliver()
+    assert len(smtp_sink.messages) == 2
+    app.close()
+    # the process died after the server took the mail but before the mark was written
+    shutil.rmtree(data)
+    shutil.copytree(tmp_path / "before-mark", data)
+    app = make_app(data, clock, smtp_sink.port)
+    assert all(r.status == "pending" for r in outbox(app))
+
+    clock.advance(seconds=5)
+    app.deliver()
+
+    ids = [m["Message-ID"] for m in sink_mails(smtp_sink)]
+    assert len(ids) == 4
+    assert sorted(ids) == sorted([*before.values(), *before.values()])
+    assert all(r.status == "sent" for r in outbox(app))
+    app.close()
+
+
+class CrashAfterSend:
+    """A real SMTP mailer whose process 'dies' right after the server accepted a message."""
+
+    def __init__(self, inner: SmtpMailer):
+        self.inner = inner
+
+    def __enter__(self):
+        self.inner.open()
+        return self
+
+    def __exit__(self, *exc):
+        self.inner.close()
+
+    def send(self, msg):
+        self.inner.send(msg)
+        raise KeyboardInterrupt("killed")
+
+
+def test_a_crash_mid_batch_leaves_every_row_pending_and_none_lost(app, clock, smtp_sink):
+    open_ticket(app, ALICE, "[blocker] Portal down")
+    ids = sorted(r.message_id for r in outbox(app))
+
+    with pytest.raises(KeyboardInterrupt):
+        deliver_due(app.store, CrashAfterSend(SmtpMailer("127.0.0.1", smtp_sink.port)),
+                    app.composer, app.builder, clock())
+
+    assert len(smtp_sink.messages) == 1
+    assert all(r.status == "pending" for r in outbox(app))
+    app.deliver()
+    got = sorted(m["Message-ID"] for m in sink_mails(smtp_sink))
+    # the first one twice (same id, so the recipient's client can drop the copy), none lost
+    assert len(got) == 3 and sorted(set(got)) == ids
+
+
+def test_the_embedded_default_delivers_into_the_maildir(tmp_path):
+    clock = FixedClock(MONDAY)
+    app = App(parse({}), tmp_path / "data", clock)
+    with app.store.unit_of_work() as uow:
+        uow.accounts.add(Account(name="acme", plan="plus", domains=["acme.example"],
+                                 created_at=MONDAY))
+        uow.contacts.add(Contact(email=ALICE, account="acme", name="Alice Ruiz"))
+        uow.commit()
+    handled = ingest(app, raw_mail(ALICE, "[major] Slow search", to="support@localhost",
+                                   mid="<c9@acme.example>"))
+    assert handled.outcome == "new_ticket"
+
+    [d] = app.deliver()
+
+    assert (d.kind, d.result) == ("ack", "sent")  # no agents configured: no notice
+    [mail] = maildir_mails(tmp_path / "data" / "sent-mail")
+    [row] = outbox(app)
+    assert row.status == "sent"
+    assert mail["Message-ID"] == row.message_id
+    assert mail["In-Reply-To"] == "<c9@acme.example>"
+    assert mail["Subject"].endswith(f"[#{handled.ticket}]")
+    assert mail["Auto-Submitted"] == "auto-replied"
+    assert [a.addr_spec for a in mail["To"].addresses] == [ALICE]
+    assert mail["From"].addresses[0].addr_spec == "support@localhost"
+    assert "Alice Ruiz" in text_of(mail)
+    app.close()
