@@ -104,9 +104,16 @@ def cli(click_ctx: click.Context, config_path: str | None, data_dir: str | None)
 
 
 def _register() -> None:
-    from intakebot import commands_bot, commands_rules, commands_store, commands_tickets
+    from intakebot import (
+        commands_bot,
+        commands_rules,
+        commands_setup,
+        commands_store,
+        commands_tickets,
+    )
 
-    for module in (commands_rules, commands_store, commands_bot, commands_tickets):
+    for module in (commands_setup, commands_rules, commands_store, commands_bot,
+                   commands_tickets):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,82 @@
+"""Setting up: `init` writes a commented configuration, `check` validates it and tries the servers."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import click
+
+from intakebot.cli import Context, Failure, UsageProblem, pass_ctx
+
+
+def default_config_text() -> str:
+    return files("intakebot").joinpath("intakebot.toml").read_text(encoding="utf-8")
+
+
+@click.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path),
+                default=Path("intakebot.toml"), required=False)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented configuration file covering every setting (default ./intakebot.toml)."""
+    if path.exists() and not force:
+        raise Failure(f"{path} already exists: edit it, or use --force to overwrite it")
+    try:
+        path.write_text(default_config_text(), encoding="utf-8")
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror}") from None
+    click.echo(f"Wrote {path}. Edit it, then run `intakebot --config {path} check`.")
+
+
+@click.command()
+@pass_ctx
+def check(ctx: Context) -> None:
+    """Validate the configuration, then try the IMAP login and the SMTP connection."""
+    from intakebot.config import ConfigError
+
+    config = ctx.config  # exits 2 with the reasons when invalid
+    click.echo(f"configuration: ok ({config.source})")
+    failures = 0
+    if config.imap is None:
+        click.echo("imap: not configured (intake by the embedded SMTP listener or `ingest`)")
+    else:
+        from intake.mailbox import ImapMailbox, MailboxError
+
+        imap = config.imap
+        where = f"{imap.username}@{imap.host}:{imap.effective_port} ({imap.tls})"
+        try:
+            box = ImapMailbox(imap.host, imap.effective_port, username=imap.username or "",
+                              password=imap.secret("imap") or "", tls=imap.tls,
+                              folder=imap.folder, timeout=min(imap.timeout_seconds, 20))
+            with box:
+                box.connect()
+                box.uidvalidity()
+            click.echo(f"imap: ok, logged in to {where} and opened {imap.folder}")
+        except (MailboxError, ConfigError, OSError) as exc:
+            failures += 1
+            click.echo(f"imap: FAILED for {where}: {exc}")
+    if config.smtp is None:
+        click.echo(f"smtp: not configured (mail goes to the Maildir "
+                   f"{ctx.data_dir / 'sent-mail'})")
+    else:
+        from notifier.mailer import MailerError, SmtpMailer
+
+        smtp = config.smtp
+        where = f"{smtp.host}:{smtp.effective_port} ({smtp.tls})"
+        try:
+            mailer = SmtpMailer(smtp.host, smtp.effective_port, smtp.tls,
+                                username=smtp.username, password=smtp.secret("smtp"),
+                                timeout=min(smtp.timeout_seconds, 20))
+            mailer.open()
+            mailer.close()
+            click.echo(f"smtp: ok, connected to {where}"
+                       + (" and logged in" if smtp.username else ""))
+        except (MailerError, ConfigError, OSError) as exc:
+            failures += 1
+            click.echo(f"smtp: FAILED for {where}: {exc}")
+    if failures:
+        raise Failure(f"{failures} check(s) failed")
+
+
+COMMANDS = [init, check]
