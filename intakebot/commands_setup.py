@@ -79,4 +79,13 @@ def check(ctx: Context) -> None:
         raise Failure(f"{failures} check(s) failed")
 
 
-COMMANDS = [init, check]
+@click.command()
+def demo() -> None:
+    """A self-contained tour on a throwaway data folder, with simulated time."""
+    from intakebot.demo import run_demo
+
+    folder = run_demo(click.echo)
+    click.echo(f"(demo data kept in {folder}; delete it when done)")
+
+
+COMMANDS = [init, check, demo]
