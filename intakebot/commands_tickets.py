@@ -152,3 +152,53 @@ def ticket_resolve(ctx: Context, number: int) -> None:
 
 
 COMMANDS = [tickets, ticket]
+
+
+@click.command()
+@click.option("--month", metavar="YYYY-MM", default=None,
+              help="The month of ticket creation to report on (default: this month).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.option("--now", metavar="ISO8601", default=None, help="Clock states as of this instant.")
+@pass_ctx
+def report(ctx: Context, month: str | None, as_json: bool, now: str | None) -> None:
+    """SLA compliance per account and plan (response and resolution) and quota use."""
+    import re
+
+    from intakebot.cli import UsageProblem
+    from intakebot.report import monthly_report
+
+    app = build_app(ctx, now)
+    at = app.clock()
+    if month is None:
+        local = at.astimezone(app.policy.tz)
+        year, mon = local.year, local.month
+    else:
+        m = re.fullmatch(r"(\d{4})-(\d{2})", month)
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise UsageProblem(f"--month {month!r} is not a month: use YYYY-MM, e.g. 2026-03")
+        year, mon = int(m.group(1)), int(m.group(2))
+    with app.store.unit_of_work() as uow:
+        data = monthly_report(uow, app.policy, year, mon, at)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+
+    def pct(t):
+        return "-" if t["compliance"] is None else f"{t['compliance']:.0%}"
+
+    click.echo(f"SLA report for tickets opened in {data['month']}")
+    click.echo(f"{'ACCOUNT':20} {'PLAN':10} {'TICKETS':>7}  {'RESPONSE met/late':>18}  "
+               f"{'RESOLUTION met/late':>20}  QUOTA used/incl+extra")
+    for r in data["accounts"]:
+        q = r.get("quota", {})
+        click.echo(f"{r['account'][:20]:20} {r['plan']:10} {r['tickets']:>7}  "
+                   f"{r['response']['met']:>5}/{r['response']['breached']:<4} "
+                   f"{pct(r['response']):>6}  {r['resolution']['met']:>6}/"
+                   f"{r['resolution']['breached']:<4} {pct(r['resolution']):>7}  "
+                   f"{q.get('used', 0)}/{q.get('included', 0)}+{q.get('extra', 0)}")
+    for p in data["plans"]:
+        click.echo(f"plan {p['plan']}: {p['tickets']} tickets, response {pct(p['response'])}, "
+                   f"resolution {pct(p['resolution'])}")
+
+
+COMMANDS.append(report)

@@ -1,0 +1,83 @@
+"""The monthly SLA report: compliance per account and plan, response and resolution, quota use."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from rules.policy import Policy
+from rules.sla import SlaState, status
+from store.quota import quota_for
+
+
+def month_bounds(year: int, month: int, policy: Policy) -> tuple[datetime, datetime]:
+    start = datetime.combine(datetime(year, month, 1).date(), time(), policy.tz)
+    nxt = datetime(year + (month == 12), month % 12 + 1, 1)
+    return start, datetime.combine(nxt.date(), time(), policy.tz)
+
+
+def _tally() -> dict:
+    return {"met": 0, "breached": 0, "open": 0, "no_target": 0}
+
+
+def _count(tally: dict, state: SlaState) -> None:
+    if state == SlaState.MET:
+        tally["met"] += 1
+    elif state == SlaState.BREACHED:
+        tally["breached"] += 1
+    elif state == SlaState.NO_TARGET:
+        tally["no_target"] += 1
+    else:
+        tally["open"] += 1
+
+
+def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) -> dict:
+    """Tickets opened in the month, by account: how many met or breached each clock."""
+    start, end = month_bounds(year, month, policy)
+    accounts = {a.name: a for a in uow.accounts.all()}
+    rows: dict[str, dict] = {}
+    for ticket in uow.tickets.all(include_archived=True):
+        if not start <= ticket.created_at < end or ticket.account not in accounts:
+            continue
+        account = accounts[ticket.account]
+        if account.plan not in policy.plans:
+            continue
+        plan = policy.plan(account.plan)
+        response, resolution = status(plan, ticket.severity, ticket.created_at,
+                                      ticket.first_response_at, ticket.resolved_at,
+                                      ticket.paused, now, policy.calendar(plan), policy.warn_at)
+        row = rows.setdefault(account.name, {
+            "account": account.name, "plan": account.plan, "tickets": 0,
+            "response": _tally(), "resolution": _tally()})
+        row["tickets"] += 1
+        _count(row["response"], response.state)
+        _count(row["resolution"], resolution.state)
+    for name, account in accounts.items():
+        if account.plan not in policy.plans:
+            continue
+        row = rows.setdefault(name, {"account": name, "plan": account.plan, "tickets": 0,
+                                     "response": _tally(), "resolution": _tally()})
+        q = quota_for(uow, policy.plans, policy.tz, account, min(now, end))
+        row["quota"] = {"used": q.used, "included": q.included, "extra": q.extra,
+                        "remaining": q.remaining, "year_start": q.year_start.isoformat(),
+                        "year_end": q.year_end.isoformat()}
+    for row in rows.values():
+        for clock in ("response", "resolution"):
+            t = row[clock]
+            decided = t["met"] + t["breached"]
+            t["compliance"] = round(t["met"] / decided, 3) if decided else None
+    by_plan: dict[str, dict] = {}
+    for row in rows.values():
+        p = by_plan.setdefault(row["plan"], {"plan": row["plan"], "tickets": 0,
+                                             "response": _tally(), "resolution": _tally()})
+        p["tickets"] += row["tickets"]
+        for clock in ("response", "resolution"):
+            for k in ("met", "breached", "open", "no_target"):
+                p[clock][k] += row[clock][k]
+    for p in by_plan.values():
+        for clock in ("response", "resolution"):
+            t = p[clock]
+            decided = t["met"] + t["breached"]
+            t["compliance"] = round(t["met"] / decided, 3) if decided else None
+    return {"month": f"{year:04d}-{month:02d}", "accounts": sorted(rows.values(),
+                                                                   key=lambda r: r["account"]),
+            "plans": sorted(by_plan.values(), key=lambda r: r["plan"])}
