@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, reconnect
 from intake.pipeline import Handled, Incoming, Pipeline
 from store.records import Cursor
 
 log = logging.getLogger("intakebot.imap")
+
+# how long a wait lasts before the poller looks at its stop flag again
+STOP_CHECK_SECONDS = 10
 
 
 class Poller:
@@ -79,21 +83,35 @@ class Poller:
         self._swept = True
         return done
 
-    def run(self, stop: threading.Event, poll_seconds: float) -> None:
-        """Poll, then wait for news (IDLE, else `poll_seconds`), until `stop` is set."""
+    def run(self, stop: threading.Event, poll_seconds: float, *,
+            clock=time.monotonic) -> None:
+        """Poll, then wait for news (IDLE, else `poll_seconds`), until `stop` is set.
+
+        Waits in short slices so that a stop request (SIGTERM) is honoured within
+        seconds; a batch in flight is always finished and committed first.
+        """
+        last_poll = None
         while not stop.is_set():
             try:
-                self.poll_once()
-                self.mailbox.wait(poll_seconds)
+                news = True
+                if last_poll is not None:
+                    news = self.mailbox.wait(min(poll_seconds, STOP_CHECK_SECONDS))
+                if stop.is_set():
+                    break
+                if news or clock() - last_poll >= poll_seconds:
+                    self.poll_once()
+                    last_poll = clock()
             except MailboxDisconnected as exc:
                 log.warning("IMAP connection lost (%s); reconnecting", exc)
                 self.mailbox.close()
+                last_poll = None
                 if stop.wait(self.backoff.next_delay()):
                     break
                 self.backoff.failures += 1
             except Exception:
                 log.exception("IMAP poll failed; retrying in %s s", poll_seconds)
                 self.mailbox.close()
+                last_poll = None
                 if stop.wait(poll_seconds):
                     break
         self.mailbox.close()

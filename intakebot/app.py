@@ -1,4 +1,4 @@
-"""The composition root: builds the policy, store, intake, notifier and scheduler from configuration."""
+"""The composition root: builds policy, store, intake, notifier and scheduler from configuration."""
 
 from __future__ import annotations
 

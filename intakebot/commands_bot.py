@@ -91,7 +91,8 @@ def _run_forever(app: App) -> None:
     lines = [f"intakebot running; data in {app.data_dir.resolve()}"]
     if runner.listener is not None:
         c = config.smtp_listener
-        lines.append(f"  SMTP intake on {c.host}:{c.port} for {', '.join(config.support.addresses)}")
+        addresses = ", ".join(config.support.addresses)
+        lines.append(f"  SMTP intake on {c.host}:{c.port} for {addresses}")
         lines.append(f"  try: swaks --server {c.host}:{c.port} --to {config.support.address} "
                      "--from someone@example.com   (or `intakebot ingest FILE.eml`)")
     if config.imap is not None:

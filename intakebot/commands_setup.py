@@ -1,4 +1,4 @@
-"""Setting up: `init` writes a commented configuration, `check` validates it and tries the servers."""
+"""Setting up: `init` writes a commented configuration; `check` validates it and tries servers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from intakebot.cli import Context, Failure, UsageProblem, pass_ctx
+from intakebot.cli import Context, Failure, pass_ctx
 
 
 def default_config_text() -> str:
