@@ -43,6 +43,7 @@ class Handled:
     reason: str
     ticket: int | None = None
     account: str | None = None
+    queued: int = 0  # outbound mails this message queued
 
     @property
     def quarantined(self) -> bool:
@@ -57,6 +58,8 @@ class Pipeline:
         self.settings = settings
         self.clock = clock
         self.max_bytes = max_bytes
+        # called after each commit that queued mail (the runner wakes delivery with it)
+        self.after_commit: Callable[[], None] | None = None
 
     def run(self, batch: Sequence[Incoming], cursor: Cursor | None = None) -> list[Handled]:
         """Handle `batch` and commit it (with `cursor`) in one write; return each outcome."""
@@ -69,6 +72,8 @@ class Pipeline:
             if cursor is not None:
                 uow.cursors.set(cursor)
             uow.commit()
+        if self.after_commit is not None and any(h.queued for h in handled):
+            self.after_commit()
         for h in handled:
             log.info("%s %s: %s%s", h.incoming.source or "message", h.outcome, h.reason,
                      f" (ticket #{h.ticket})" if h.ticket else "")
@@ -89,7 +94,8 @@ class Pipeline:
                 result: Result = handle_inbound(mail, uow, self.policy, self.settings, now,
                                                 source=item.source, files=self.store.files)
                 return Handled(item, result.outcome, result.reason,
-                               result.ticket.number if result.ticket else None, result.account)
+                               result.ticket.number if result.ticket else None, result.account,
+                               len(result.outbox))
         except (ParseError, Quarantine) as exc:
             reason = str(exc)
         except Exception as exc:  # one bad message must never stop intake

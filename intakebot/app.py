@@ -208,8 +208,16 @@ class Runner:
         run.__name__ = job.__name__
         return run
 
+    def kick_delivery(self) -> None:
+        """Deliver now rather than at the next interval (new mail was just queued)."""
+        try:
+            self.scheduler.modify_job("deliver", next_run_time=datetime.now(self.app.policy.tz))
+        except Exception:  # the scheduler is shutting down: the next start delivers
+            log.debug("could not wake the delivery job", exc_info=True)
+
     def start(self) -> None:
         app = self.app
+        app.pipeline.after_commit = self.kick_delivery
         if app.listener_enabled:
             self.listener = app.listener()
             self.listener.start()
