@@ -225,3 +225,27 @@ def test_a_first_reply_stops_the_response_clock_even_when_it_came_late(tmp_path,
     clock.now = at(2026, 12, 28, 15, 15)
     assert app.sweep() == []
     app.close()
+
+
+def test_warn_at_and_notify_come_from_the_configuration(tmp_path, smtp_sink):
+    clock = FixedClock(OPENED)
+    app = make_app(tmp_path / "data", clock, smtp_sink.port,
+                   escalation={"warn_at": 0.5}, agents={"notify": [ANN]})
+    seed(app, clock())
+    number = open_ticket(app, ALICE, "[blocker] Portal down for everyone")
+    app.deliver()
+    smtp_sink.clear()
+    # response 6 h, 50 % = 3 h: Thu 15-17 = 2 h, Mon 28 10:00 +1 h -> Mon 11:00, to Ann
+    # only (the notify list); the breach after Mon 14:00 goes to Ann and the manager.
+    # resolution 10 h, 50 % = 5 h: Thu 2 h + Mon 3 h -> Mon 13:00, to Ann.
+    sent = []
+    while clock() < at(2026, 12, 28, 14, 30):
+        clock.advance(minutes=15)
+        sent += [(clock(), q) for q in app.sweep()]
+    app.deliver()
+    assert sent == [(at(2026, 12, 28, 11, 0), f"sla_warning #{number} response"),
+                    (at(2026, 12, 28, 13, 0), f"sla_warning #{number} resolution"),
+                    (at(2026, 12, 28, 14, 15), f"sla_breach #{number} response")]
+    assert [(m["X-Intakebot-Kind"], recipients(m)) for m in sink_mails(smtp_sink)] == [
+        ("sla_warning", [ANN]), ("sla_warning", [ANN]), ("sla_breach", sorted([ANN, BOSS]))]
+    app.close()
