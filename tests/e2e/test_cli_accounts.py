@@ -344,3 +344,13 @@ def test_accounts_as_a_real_process(cli_process, failure):
     failure(ran, 1, "already a contact")
     ran = cli_process("--data-dir", "d", "contact", "list", "--json")
     assert ran.code == 0 and '"a@acme.example"' in ran.out
+
+
+@pytest.mark.parametrize("command", [
+    "sla", "severity", "account add", "account list", "account show", "account set-plan",
+    "account add-tickets", "contact add", "contact remove", "contact list", "run", "poll",
+    "ingest", "explain", "digest", "tickets", "ticket show", "ticket resolve"])
+def test_every_command_has_help(cli, command):
+    ran = cli(*command.split(), "--help")
+    assert ran.code == 0
+    assert ran.out.startswith(f"Usage: intakebot {command}")

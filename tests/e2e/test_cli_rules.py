@@ -268,3 +268,10 @@ def test_sla_as_a_real_process(cli_process):
 def test_usage_error_as_a_real_process(cli_process, failure):
     ran = cli_process("sla", "--plan", "nope", "--severity", "major", "--created", "2026-03-02")
     failure(ran, 2, "nope", "plus")
+
+
+@pytest.mark.xfail(strict=True, reason="rules/calendar.py _year steps past 9999-12-31 "
+                   "(OverflowError) and sla does not catch it: a traceback, exit 1")
+@pytest.mark.parametrize("created", ["9999-06-01T10:00", "9999-12-31T16:00+01:00"])
+def test_created_in_the_last_representable_year_is_refused_cleanly(cli, failure, created):
+    failure(sla(cli, "plus", "blocker", created), 2, "--created")
