@@ -203,9 +203,10 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
                         ticket.resolved_at, ticket.paused, now, cal, policy.warn_at)
         done = {"number": ticket.number, "subject": ticket.subject, "account": ticket.account,
                 "severity": str(ticket.severity)}
-        if since is not None and ticket.created_at >= since:
+        # the first digest (no `since`) covers everything so far
+        if since is None or ticket.created_at >= since:
             opened.append({**done, "at": ticket.created_at})
-        if since is not None and ticket.resolved_at and ticket.resolved_at >= since:
+        if ticket.resolved_at and (since is None or ticket.resolved_at >= since):
             resolved.append({**done, "at": ticket.resolved_at})
         if ticket.status in ("open", "pending-customer"):
             for clock in clocks:

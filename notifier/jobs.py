@@ -65,25 +65,35 @@ def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now:
     if not prepared:
         return []
     results: list[Delivery] = []
-    with mailer:
-        for row, msg in prepared:
-            if isinstance(msg, Exception):
-                results.append(Delivery(row.id, row.kind, tuple(row.to), "failed",
-                                        f"cannot compose: {msg}"))
-                continue
-            try:
-                mailer.send(msg)
-                results.append(Delivery(row.id, row.kind, tuple(row.to), "sent"))
-            except PermanentFailure as exc:
-                results.append(Delivery(row.id, row.kind, tuple(row.to), "failed", str(exc)))
-            except TemporaryFailure as exc:
-                results.append(Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc)))
-    _record(store, results, rows, composer, builder.staff, now)
-    return results
+    try:
+        with mailer:
+            for row, msg in prepared:
+                results.append(_send(mailer, row, msg))
+    except TemporaryFailure as exc:
+        # opening the connection failed: every row not yet tried waits for its next attempt
+        tried = {d.row_id for d in results}
+        results += [Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc))
+                    for row, _ in prepared if row.id not in tried]
+    return _record(store, results, rows, composer, builder.staff, now)
 
 
-def _record(store, results, rows, composer: Composer, staff: Staff, now: datetime) -> None:
+def _send(mailer, row: OutboxRow, msg) -> Delivery:
+    if isinstance(msg, Exception):
+        return Delivery(row.id, row.kind, tuple(row.to), "failed", f"cannot compose: {msg}")
+    try:
+        mailer.send(msg)
+        return Delivery(row.id, row.kind, tuple(row.to), "sent")
+    except PermanentFailure as exc:
+        return Delivery(row.id, row.kind, tuple(row.to), "failed", str(exc))
+    except TemporaryFailure as exc:
+        return Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc))
+
+
+def _record(store, results, rows, composer: Composer, staff: Staff,
+            now: datetime) -> list[Delivery]:
+    """Mark each row; a row out of retries fails. Returns the results as recorded."""
     by_id = {r.id: r for r in rows}
+    recorded: list[Delivery] = []
     with store.unit_of_work() as uow:
         for d in results:
             row = by_id[d.row_id]
@@ -91,23 +101,29 @@ def _record(store, results, rows, composer: Composer, staff: Staff, now: datetim
                 uow.outbox.mark_sent(row.id, now)
                 log.info("sent %s to %s%s", row.kind, ", ".join(row.to),
                          f" (ticket #{row.ticket})" if row.ticket else "")
+                recorded.append(d)
                 continue
             if d.result == "retry" and row.attempts + 1 < RETRY_LIMIT:
                 uow.outbox.mark_retry(row.id, now, d.error or "",
                                       now + retry_delay(row.attempts))
                 log.warning("%s to %s deferred: %s", row.kind, ", ".join(row.to), d.error)
+                recorded.append(d)
                 continue
+            d = Delivery(d.row_id, d.kind, d.to, "failed", d.error)
+            recorded.append(d)
             uow.outbox.mark_failed(row.id, now, d.error or "")
             log.error("%s to %s failed for good: %s", row.kind, ", ".join(row.to), d.error)
             if row.kind != "bounce_notice" and staff.notify:
+                ticket = uow.tickets.get(row.ticket) if row.ticket is not None else None
+                subject = row.data.get("subject") or (ticket.subject if ticket else "")
                 mid = _new_id("bounce_notice", row.ticket, composer.support.domain)
                 uow.outbox.enqueue(OutboxRow(
                     kind="bounce_notice", to=list(staff.notify), ticket=row.ticket,
                     message_id=mid, next_attempt_at=now, created_at=now,
                     data={"recipients": row.to + row.cc, "original_kind": row.kind,
-                          "original_subject": row.data.get("subject", ""),
-                          "error": d.error or ""}))
+                          "original_subject": subject, "error": d.error or ""}))
         uow.commit()
+    return recorded
 
 
 def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -> list[str]:
@@ -132,6 +148,10 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
             for clock in clocks:
                 if clock.state not in (SlaState.AT_RISK, SlaState.BREACHED):
                     continue
+                stopped = ticket.first_response_at if clock.clock == "response" \
+                    else ticket.resolved_at
+                if stopped is not None:
+                    continue  # answered (late or not): nothing left to escalate
                 if clock.clock == "resolution" and ticket.status == "pending-customer":
                     continue  # the resolution clock is paused
                 base = f"{ticket.number}:{clock.clock}:{clock.due.isoformat()}"

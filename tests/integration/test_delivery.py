@@ -91,10 +91,6 @@ def test_a_new_ticket_delivers_ack_and_agent_notice_with_threading_headers(app, 
     assert len(smtp_sink.messages) == 2
 
 
-@pytest.mark.xfail(strict=True, raises=TemporaryFailure,
-                   reason="deliver_due enters `with mailer:` outside its try: SmtpMailer.open() "
-                          "raises TemporaryFailure on a refused connection, so no retry is "
-                          "recorded (notifier/jobs.py:68)")
 def test_sink_down_rows_wait_with_capped_backoff(app, clock, smtp_sink):
     open_ticket(app, ALICE, "[blocker] Portal down")
     smtp_sink.stop()
@@ -223,11 +219,6 @@ def test_a_row_refused_temporarily_for_half_a_day_is_given_up_and_reported(
     assert [m["X-Intakebot-Kind"] for m in sink_mails(smtp_sink)] == ["bounce_notice"]
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="deliver_due returns Delivery(result='retry') for the attempt at "
-                          "RETRY_LIMIT although _record marks the row failed "
-                          "(notifier/jobs.py:95-100): `run --once` prints 'retry' for a mail "
-                          "given up")
 def test_the_attempt_that_gives_up_is_reported_as_failed(app, clock, smtp_sink):
     reported, stored = refuse_until_given_up(app, clock, smtp_sink)
     assert stored[-1] == "failed"
@@ -261,11 +252,6 @@ def test_a_5xx_fails_the_row_and_tells_the_agents(app, clock, smtp_sink):
     assert [r.status for r in outbox(app) if r.kind == "agent_reply"] == ["failed"]
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="the bounce notice takes the subject from row.data['subject'] "
-                          "(notifier/jobs.py:108), which intake never sets on ack, "
-                          "agent_reply or resolved rows: agents read 'Undeliverable: "
-                          "(no subject)'")
 def test_the_bounce_notice_names_the_ticket_subject(app, smtp_sink):
     number = open_ticket(app, ALICE, "[blocker] Portal down")
     app.deliver()

@@ -256,10 +256,6 @@ def test_cli_digest_json_and_send(week, tmp_path, smtp_sink, capsys):
     assert "acme (plus): 4 of 5 used (80%)" in text_of(mail)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="digest_context (notifier/contexts.py:206-208) counts opened and "
-                          "resolved tickets only when there was a previous digest, so the first "
-                          "digest says 'Opened: 0, resolved: 0.' although tickets were opened")
 def test_the_first_digest_does_not_say_nothing_was_opened(tmp_path, smtp_sink):
     clock = FixedClock(at(2026, 3, 2, 10, 0))
     app = make_app(tmp_path / "data", clock, smtp_sink.port)

@@ -4,8 +4,6 @@ SMTP sink, once each, also across restarts and after downtime."""
 
 from __future__ import annotations
 
-import pytest
-
 from intakebot.clock import FixedClock
 from tests.notifier_helpers import (
     ALICE,
@@ -207,11 +205,6 @@ def test_after_downtime_past_the_warning_only_one_warning(tmp_path, smtp_sink):
     app.close()
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="sweep_sla (notifier/jobs.py:132-135) escalates any BREACHED clock; "
-                          "a response clock stopped by a late first reply stays BREACHED, so "
-                          "the first sweep after the reply sends a breach saying the customer "
-                          "has no answer yet")
 def test_a_first_reply_stops_the_response_clock_even_when_it_came_late(tmp_path, smtp_sink):
     clock = FixedClock(OPENED)
     app = make_app(tmp_path / "data", clock, smtp_sink.port)
