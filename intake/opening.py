@@ -53,8 +53,11 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
     due = deadlines(plan, guess.severity, at, policy.calendar(plan))
     requester = contact.email
     ours = set(ctx.settings.support_addresses) | {a.lower() for a in ctx.settings.agents}
+    # other people the customer wrote to stay on the thread; addresses of our own
+    # domain (an alias missing from the configuration, say) never do
     cc = [a for a in dict.fromkeys([*mail.to, *mail.cc])
-          if a and a.lower() not in ours and a.lower() != requester]
+          if a and a.lower() not in ours and a.lower() != requester
+          and a.lower().rsplit("@", 1)[-1] != ctx.settings.support_domain]
     ticket = uow.tickets.add(Ticket(
         account=account.name, requester=requester, cc=cc, subject=mail.subject or "(no subject)",
         severity=guess.severity, severity_reason=guess.reason, status="open",

@@ -84,6 +84,9 @@ def parse_instant(value: str, option: str, tz) -> datetime:
         raise UsageProblem(
             f"{option} {value!r} is not an ISO 8601 date-time: use e.g. 2026-03-02T16:00+01:00"
         ) from None
+    if not 1970 <= parsed.year <= 2200:
+        raise UsageProblem(f"{option} {value!r} is out of range: use a date between the "
+                           "years 1970 and 2200")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed

@@ -188,8 +188,9 @@ def account_add_tickets(ctx: Context, name: str, n: int) -> None:
         acc.extra_tickets = {**acc.extra_tickets, key: acc.extra_tickets.get(key, 0) + n}
         uow.accounts.update(acc)
         uow.commit()
-    click.echo(f"Added {n} tickets to {name} for the contract year from {key}: "
-               f"{quota.remaining + n} remaining.")
+    remaining = max(0, quota.included + quota.extra + n - quota.used)
+    click.echo(f"Added {n} tickets to {acc.name} for the contract year from {key}: "
+               f"{remaining} remaining.")
 
 
 @click.group()

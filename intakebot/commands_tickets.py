@@ -54,8 +54,11 @@ def tickets(ctx: Context, show_all: bool, account: str | None, as_json: bool,
     app = build_app(ctx, now)
     at = app.clock()
     with app.store.unit_of_work() as uow:
-        if account is not None and uow.accounts.get(account) is None:
-            raise Failure(f"no account named {account!r}")
+        if account is not None:
+            stored = uow.accounts.get(account)
+            if stored is None:
+                raise Failure(f"no account named {account!r}; see `intakebot account list`")
+            account = stored.name
         found = uow.tickets.all(include_archived=True) if show_all else [
             t for t in uow.tickets.open() if t.status in ("open", "pending-customer")]
         found = [t for t in found if account is None or t.account == account]

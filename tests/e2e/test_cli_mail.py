@@ -316,8 +316,6 @@ def test_commands_on_a_corrupt_data_file_fail_cleanly(ib, acme, request_eml, dat
         failure(ib(*args), 1, "intakebot.json")
 
 
-@pytest.mark.xfail(strict=True, reason="commands_tickets.py filters tickets by the account name "
-                   "as typed (case-sensitive) after finding the account case-insensitively")
 def test_tickets_account_filter_ignores_case_like_every_other_command(ib, acme, request_eml):
     _, number = ingest(ib, request_eml)
     assert ib("account", "show", "acme", "--json").json()["tickets_used"] == 1
@@ -366,8 +364,6 @@ def test_a_blocker_over_quota_is_accepted_as_overage(one_ticket_plan, write_eml)
     assert overage == {"A question": False, "[Blocker] site down": True}
 
 
-@pytest.mark.xfail(strict=True, reason="commands_store.py account_add_tickets prints "
-                   "quota.remaining + n, wrong when tickets used exceed included + extra")
 def test_add_tickets_reports_the_remaining_count_account_show_gives(one_ticket_plan, write_eml):
     run = one_ticket_plan
     run("ingest", write_eml("a.eml", "alice@acme.example", "A question", "How?\n", to=SUPPORT,
