@@ -100,22 +100,28 @@ def test_poller_killed_mid_batch_and_restarted_loses_and_doubles_nothing(pymap_s
 
     rng = random.Random(7)
     kills = runs = 0
-    while server.uids("INBOX") or runs == 0:
-        runs += 1
-        assert runs <= 2 * KILLS + 3, "INBOX never emptied"
-        if kills >= KILLS:
-            child = _run_child(server, data_dir, tmp_path)
-            child.wait(120)
-            assert child.returncode == 0, (tmp_path / "child.log").read_text()[-2000:]
-        elif runs % 2:
-            # at a random moment: inside a fetch, a commit, a move
-            child = _run_child(server, data_dir, tmp_path)
-            kills += _kill_inside_a_batch(child, tmp_path, rng)
-        else:
-            # right after a commit, before the batch is moved out of INBOX
-            child = _run_child(server, data_dir, tmp_path, str(rng.randint(1, 3)))
-            child.wait(60)
-            kills += child.returncode == -signal.SIGKILL
+    child = None
+    try:
+        while server.uids("INBOX") or runs == 0:
+            runs += 1
+            assert runs <= 2 * KILLS + 3, "INBOX never emptied"
+            if kills >= KILLS:
+                child = _run_child(server, data_dir, tmp_path)
+                child.wait(120)
+                assert child.returncode == 0, (tmp_path / "child.log").read_text()[-2000:]
+            elif runs % 2:
+                # at a random moment: inside a fetch, a commit, a move
+                child = _run_child(server, data_dir, tmp_path)
+                kills += _kill_inside_a_batch(child, tmp_path, rng)
+            else:
+                # right after a commit, before the batch is moved out of INBOX
+                child = _run_child(server, data_dir, tmp_path, str(rng.randint(1, 3)))
+                child.wait(60)
+                kills += child.returncode == -signal.SIGKILL
+    finally:
+        if child is not None and child.poll() is None:  # a failed check: no orphan poller
+            child.kill()
+            child.wait(10)
     assert kills == KILLS, "INBOX emptied before every planned kill"
 
     # one recorded outcome per distinct message, and the one a clean run gives it
