@@ -1,13 +1,14 @@
 """The IMAP source: fetch mail above a UID cursor, move it away once handled, wait with IDLE.
 
-Network errors surface as `MailboxDisconnected` (reconnect with `Backoff`), everything
-else the server refuses as `MailboxError`. Nothing here deletes mail except a MOVE.
+Network errors surface as `MailboxDisconnected` (reconnect with `Backoff`), refusals as
+`MailboxError`. Mail leaves the folder only by a move (MOVE, or COPY then UID EXPUNGE).
 """
 
 from __future__ import annotations
 
 import imaplib
 import re
+import select
 import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -70,6 +71,7 @@ class ImapMailbox:
         ssl_context: ssl.SSLContext | None = None,
         use_move: bool = True,
         use_idle: bool = True,
+        idle_renew_seconds: float = IDLE_RENEW_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -85,6 +87,7 @@ class ImapMailbox:
         # False forces COPY + \Deleted + UID EXPUNGE even where MOVE is offered
         self.use_move = use_move
         self.use_idle = use_idle
+        self.idle_renew_seconds = idle_renew_seconds
         self._sleep = sleep
         self._clock = clock
         self._client: IMAPClient | None = None
@@ -97,13 +100,15 @@ class ImapMailbox:
 
     def connect(self) -> ImapMailbox:
         self.close()
-        context = self._ssl_context or ssl.create_default_context()
+        context = None
+        if self.tls != "none":
+            context = self._ssl_context or ssl.create_default_context()
         with self._guard():
             client = IMAPClient(
                 self.host,
                 port=self.port,
                 ssl=self.tls == "ssl",
-                ssl_context=context if self.tls == "ssl" else None,
+                ssl_context=context,
                 timeout=self.timeout,
             )
             try:
@@ -212,8 +217,9 @@ class ImapMailbox:
                     oversize=uid in big,
                 )
             )
-        if messages:
-            self._high_uid = max(self._high_uid, messages[-1].uid)
+        # what wait() treats as already known: a restarted poller whose folder still holds
+        # mail below its cursor must not be woken for it over and over
+        self._high_uid = messages[-1].uid if messages else after
         return FetchResult(current, messages, rescanned)
 
     # -- moving -----------------------------------------------------------
@@ -226,6 +232,17 @@ class ImapMailbox:
         self.ensure_folder(folder)
         if not self._selected:
             self._select()
+        try:
+            self._move(uids, folder)
+        except MailboxDisconnected:
+            raise
+        except MailboxError:
+            # the folder may have been deleted since it was cached: make sure, then once more
+            self._known_folders.discard(folder)
+            self.ensure_folder(folder)
+            self._move(uids, folder)
+
+    def _move(self, uids: list[int], folder: str) -> None:
         with self._guard():
             client = self._need_client()
             if self.use_move and self.has_move:
@@ -286,19 +303,18 @@ class ImapMailbox:
                 remaining = deadline - self._clock()
                 if remaining <= 0:
                     return False
-                if self._idle_once(client, min(remaining, IDLE_RENEW_SECONDS)):
+                if self._idle_once(client, min(remaining, self.idle_renew_seconds)):
                     return True
 
     def _idle_once(self, client: IMAPClient, seconds: float) -> bool:
+        # imapclient's idle_check reads a non-blocking socket and breaks on a line that
+        # arrives in pieces ("unterminated line", seen with pymap). So only wait for the
+        # socket here and let idle_done() read whatever came, with blocking reads and the
+        # read timeout; EOF or BYE then surface as errors instead of an empty list.
         client.idle()
-        started = self._clock()
-        responses = client.idle_check(timeout=seconds)
-        if not responses and self._clock() - started < seconds / 2:
-            # idle_check swallows EOF and returns [] at once: the link is dead
-            raise MailboxDisconnected("connection closed during IDLE")
-        woke = _has_news(responses)  # raises on BYE, before DONE goes to a dead link
-        _, trailing = client.idle_done()
-        return woke or _has_news(trailing)
+        _readable(client, seconds, self.timeout)
+        _, responses = client.idle_done()
+        return _has_news(responses)
 
     # -- internals --------------------------------------------------------
 
@@ -351,6 +367,22 @@ def _has_news(responses: list) -> bool:
         if len(resp) >= 2 and resp[1] in (b"EXISTS", b"RECENT"):
             return True
     return False
+
+
+def _readable(client: IMAPClient, seconds: float, read_timeout: float) -> bool:
+    """Wait until the server sent something (or the link closed), at most `seconds`."""
+    sock = client.socket()
+    sock.setblocking(False)
+    try:
+        # lines that came with the IDLE continuation already sit in imaplib's buffer
+        # (or the TLS layer's), where polling the socket cannot see them
+        if client._imap.file.peek(1) or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+            return True
+    except (BlockingIOError, ssl.SSLWantReadError):
+        pass
+    finally:
+        sock.settimeout(read_timeout)
+    return bool(select.select([sock], [], [], seconds)[0])
 
 
 def _is_bye(exc: Exception) -> bool:
@@ -424,15 +456,3 @@ def reconnect(
             continue
         backoff.reset()
         return mailbox
-
-
-__all__ = [
-    "IDLE_RENEW_SECONDS",
-    "Backoff",
-    "FetchResult",
-    "Fetched",
-    "ImapMailbox",
-    "MailboxDisconnected",
-    "MailboxError",
-    "reconnect",
-]

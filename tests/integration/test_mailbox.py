@@ -149,6 +149,19 @@ def test_move_into_a_folder_someone_else_created(imap_server, mailbox):
     assert imap_server.fetch_all("Processed") == [mail("late")]
 
 
+def test_move_recreates_a_folder_deleted_while_the_bot_runs(imap_server, mailbox):
+    imap_server.append(mail("first"))
+    imap_server.append(mail("second"))
+    first, second = mailbox.fetch_new(0, None, limit=10).messages
+
+    mailbox.move_to_processed([first.uid])
+    imap_server.delete_folder("Processed")
+    mailbox.move_to_processed([second.uid])
+
+    assert imap_server.uids("INBOX") == []
+    assert imap_server.fetch_all("Processed") == [mail("second")]
+
+
 def test_new_uidvalidity_rescans_the_whole_folder(imap_server):
     imap_server.create_folder("Support")
     imap_server.append(mail("before 1"), folder="Support")
@@ -198,6 +211,19 @@ def test_idle_wakes_when_another_connection_delivers(imap_server, mailbox):
     assert subjects(mailbox.fetch_new(0, None, limit=10).messages) == ["while idle"]
 
 
+def test_idle_renewed_many_times_still_reports_new_mail(imap_server):
+    with open_mailbox(imap_server, idle_renew_seconds=0.1) as box:
+        box.fetch_new(0, None, limit=10)
+        timer = threading.Timer(0.8, imap_server.append, [mail("after renewals")])
+        timer.start()
+        try:
+            woke = box.wait(30)
+        finally:
+            timer.join()
+        assert woke
+        assert subjects(box.fetch_new(0, None, limit=10).messages) == ["after renewals"]
+
+
 def test_wait_sees_mail_that_arrived_before_it_started(imap_server, mailbox):
     mailbox.fetch_new(0, None, limit=10)
     imap_server.append(mail("in between"))
@@ -212,6 +238,15 @@ def test_wait_returns_false_when_nothing_arrives(imap_server, mailbox):
     assert mailbox.wait(0.5) is False
     # the connection is still good after leaving IDLE
     assert mailbox.fetch_new(0, None, limit=10).messages != []
+
+
+def test_wait_ignores_mail_at_or_below_the_cursor(imap_server, mailbox):
+    # a restarted poller whose folder still holds mail it has already handled
+    imap_server.append(mail("handled, move failed"))
+    cursor = imap_server.uids()[-1]
+    assert mailbox.fetch_new(cursor, mailbox.uidvalidity(), limit=10).messages == []
+
+    assert mailbox.wait(0.5) is False
 
 
 def test_without_idle_wait_sleeps_the_poll_interval(imap_server):
