@@ -339,3 +339,62 @@ def test_demo_tours_the_bot_and_exits_cleanly(tmp_path: Path):
     assert "SLA warning" in out
     assert "SLA breached" in out
     assert "digest" in out.lower()
+
+
+def test_waiting_on_the_customer_pauses_the_resolution_clock_and_old_tickets_stay_closed(
+        tmp_path: Path, pymap, smtp_sink):
+    imap_server = pymap
+    bot = configure(tmp_path, imap_server, smtp_sink)
+    sink = SinkReader(smtp_sink)
+
+    # Monday 2 March 11:00, plus major: resolution 10 days = 70 business hours, due
+    # Mon 16 March 11:00 (Mon 6 h, nine full days 63 h, Mon 16 10-11)
+    deliver(imap_server, mail(f"Alice <{ALICE}>", "[Major] Search is slow",
+                              "Search takes 30 seconds.\n", message_id="<slow-1@acme.example>",
+                              date=at(2, 11)), at(2, 11))
+    bot.run_once(at(2, 11, 1))
+    [ticket] = bot.json("tickets")
+    number = ticket["number"]
+    assert same_instant(ticket["resolution_due"], at(16, 11))
+    notice = only(sink.new(), "agent_new")
+
+    # Monday 12:00: Ana asks a question and waits on the customer
+    deliver(imap_server, mail(f"Ana <{ANA}>", f"Re: {notice.subject}",
+                              "Which browser do you use?\n\n#pending\n",
+                              message_id="<ana-p1@vendor.example>", date=at(2, 12),
+                              in_reply_to=notice.message_id), at(2, 12))
+    bot.run_once(at(2, 12, 1))
+    question = only(sink.new(), "agent_reply")
+    assert "Which browser" in question.text and "#pending" not in question.text
+    assert bot.json("ticket", "show", number)["status"] == "pending-customer"
+
+    # Wednesday 12:00: Alice answers; the clock was stopped for Mon 12-17 (5 h), Tue (7 h)
+    # and Wed 10-12 (2 h): 14 h, so the resolution is now due two business days later
+    deliver(imap_server, mail(f"Alice <{ALICE}>", f"Re: {question.subject}", "Firefox 128.\n",
+                              message_id="<slow-2@acme.example>", date=at(4, 12),
+                              in_reply_to=question.message_id), at(4, 12))
+    bot.run_once(at(4, 12, 1))
+    assert only(sink.new(), "customer_reply").rcpts == {ANA}
+    assert bot.json("ticket", "show", number)["status"] == "open"
+    # Mon 16 March 11:30: 69.5 h since creation, 55.5 h of them counted (79%): at risk, not late
+    shown = bot.json("ticket", "show", number, "--now", at(16, 11, 30).isoformat())
+    assert shown["resolution_state"] == "at_risk"
+
+    # resolved Tuesday 17 March; Alice writes again nine days later, past the 7-day window:
+    # a new ticket, the old one stays resolved
+    deliver(imap_server, mail(f"Ana <{ANA}>", f"Re: {notice.subject}", "#resolve\n",
+                              message_id="<ana-p2@vendor.example>", date=at(17, 10),
+                              in_reply_to=notice.message_id), at(17, 10))
+    bot.run_once(at(17, 10, 1))
+    resolved = only(sink.new(), "resolved")
+    deliver(imap_server, mail(f"Alice <{ALICE}>", f"Re: {resolved.subject}",
+                              "Search is slow again.\n", message_id="<slow-3@acme.example>",
+                              date=at(26, 10), in_reply_to=resolved.message_id), at(26, 10))
+    bot.run_once(at(26, 10, 1))
+    tickets = {t["number"]: t for t in bot.json("tickets", "--all")}
+    assert len(tickets) == 2
+    assert tickets[number]["status"] == "resolved"
+    [new] = [t for n, t in tickets.items() if n != number]
+    assert (new["requester"], new["status"]) == (ALICE, "open")
+    assert same_instant(new["created_at"], at(26, 10))
+    assert only(sink.new(), "ack").rcpts == {ALICE}
