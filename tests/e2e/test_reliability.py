@@ -122,7 +122,8 @@ def _inbound_records(data_dir: Path) -> Counter:
     return Counter(d["sha256"] for d in doc["inbound"].values())
 
 
-def test_kill_9_during_intake_loses_and_doubles_nothing(tmp_path: Path, pymap, smtp_sink):
+def test_kill_9_during_intake_loses_nothing_and_opens_each_ticket_once(
+        tmp_path: Path, pymap, smtp_sink):
     kinds_raws = make_mixed_with_kinds(MESSAGES, seed=SEED)
     raws = [raw for _, raw in kinds_raws]
     shas = [_sha(raw) for raw in raws]
