@@ -91,13 +91,15 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
 
 
 def store_message(ctx: Context, mail: InboundMail, number: int, text: str) -> dict:
-    """Keep the message's text and attachments as files; the event refers to them."""
-    if ctx.files is None:  # explain: nothing is written
+    """Keep the message's attachments as files; the event refers to them.
+
+    The text itself is not copied: the event's `raw` names the archived message,
+    from which the text is read again whenever it is needed.
+    """
+    if ctx.files is None or not mail.attachments:  # explain writes nothing
         return {}
-    body = ctx.files.put_text(f"{mail.sha256}.txt", text)
-    attachments = [ctx.files.put_attachment(number, a.filename, a.payload)
-                   for a in mail.attachments]
-    return {"body": body, "attachments": attachments}
+    return {"attachments": [ctx.files.put_attachment(number, a.filename, a.payload)
+                            for a in mail.attachments]}
 
 
 def _refusal_allowed(ctx: Context, sender: str) -> bool:

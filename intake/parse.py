@@ -160,8 +160,17 @@ def _build(parsed, raw: bytes, received_at: datetime) -> InboundMail:
     )
 
 
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Cc except newline and tab, and lone surrogates (Cs)
+_TEXT_JUNK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def one_line(value: str, limit: int = 998) -> str:
     """Text safe for a header, a log line or a template: one line, printable."""
+    if value.isascii() and "\\udc" not in value:
+        # the common case, without the per-character walk below
+        return " ".join(_ASCII_CONTROL.sub(" ", value).split())[:limit]
     value = _repair_escapes(value)
     out = []
     for ch in value:
@@ -178,12 +187,7 @@ def one_line(value: str, limit: int = 998) -> str:
 def clean_text(value: str) -> str:
     """Body text with Unix line ends, no control characters and no lone surrogates."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
-    keep = []
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if ch in "\n\t" or cat not in ("Cc", "Cs"):
-            keep.append(ch)
-    return "".join(keep).strip("\n")
+    return _TEXT_JUNK.sub("", value).strip("\n")
 
 
 def sanitise_filename(name: str | None, index: int) -> str:
@@ -284,7 +288,7 @@ codecs.register_error("intakebot-cp1252", _cp1252_fallback)
 
 
 def _has_surrogates(value: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in value)
+    return _SURROGATE.search(value) is not None
 
 
 def _repair_escapes(value: str) -> str:

@@ -63,15 +63,19 @@ class Pipeline:
 
     def run(self, batch: Sequence[Incoming], cursor: Cursor | None = None) -> list[Handled]:
         """Handle `batch` and commit it (with `cursor`) in one write; return each outcome."""
-        shas = [self.store.archive.put(item.raw) for item in batch]
         now = self.clock()
         handled: list[Handled] = []
-        with self.store.unit_of_work() as uow:
-            for item, sha in zip(batch, shas, strict=True):
-                handled.append(self._one(uow, item, sha, now))
-            if cursor is not None:
-                uow.cursors.set(cursor)
-            uow.commit()
+        with self.store.deferred_sync() as files_sync:
+            shas = [self.store.archive.put(item.raw) for item in batch]
+            with self.store.unit_of_work() as uow:
+                for item, sha in zip(batch, shas, strict=True):
+                    handled.append(self._one(uow, item, sha, now))
+                if cursor is not None:
+                    uow.cursors.set(cursor)
+                # the raw mail, bodies and attachments are on disk before anything
+                # that refers to them is committed, and before the source forgets them
+                files_sync.flush()
+                uow.commit()
         if self.after_commit is not None and any(h.queued for h in handled):
             self.after_commit()
         for h in handled:
@@ -82,9 +86,13 @@ class Pipeline:
     def _one(self, uow, item: Incoming, sha: str, now: datetime) -> Handled:
         known = uow.inbound.by_sha(sha)
         if known is not None:
-            # Seen before (a restart between commit and the mailbox move): keep its outcome.
-            return Handled(item, known.outcome, f"already handled: {known.reason}",
-                           known.ticket)
+            if known.source == item.source or known.outcome == "quarantine":
+                # Seen before (a restart between commit and the mailbox move): the
+                # recorded outcome stands, and decides the folder it moves to.
+                return Handled(item, known.outcome, f"already handled: {known.reason}",
+                               known.ticket)
+            return Handled(item, "duplicate", f"the same message was already handled as "
+                           f"{known.outcome} ({known.source})", known.ticket)
         try:
             with uow.savepoint():
                 if item.oversize is not None:

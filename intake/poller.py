@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, reconnect
 from intake.pipeline import Handled, Incoming, Pipeline
@@ -48,8 +49,21 @@ class Poller:
                       self.mailbox.host, self.mailbox.port, exc, delay))
         self._swept = False
 
+    def _fetch(self, after: int, validity: int | None):
+        """One batch from the server, archived (without waiting for the disk) on arrival."""
+        result = self.mailbox.fetch_new(after, validity, self.batch_size, self.max_bytes)
+        with self.pipeline.store.deferred_sync(flush=False):
+            for m in result.messages:
+                self.pipeline.store.archive.put(m.raw)
+        return result
+
     def poll_once(self) -> list[Handled]:
-        """Handle everything waiting in the folder, batch by batch; returns every outcome."""
+        """Handle everything waiting in the folder, batch by batch; returns every outcome.
+
+        While one batch is handled and committed, the next is already being fetched
+        and archived in a second thread (the connection is used by one thread at a
+        time: the moves wait until that fetch is back).
+        """
         if not self.mailbox.connected:
             self.connect()
         stored = self._cursor()
@@ -57,29 +71,35 @@ class Poller:
         after = 0 if sweep or stored is None else stored.last_uid
         validity = stored.uidvalidity if stored else None
         done: list[Handled] = []
-        while True:
-            result = self.mailbox.fetch_new(after, validity, self.batch_size, self.max_bytes)
-            validity = result.uidvalidity
-            if not result.messages:
-                break
-            after = result.messages[-1].uid
-            high = after if stored is None or stored.uidvalidity != validity \
-                else max(after, stored.last_uid)
-            cursor = Cursor(folder=self.folder, uidvalidity=validity, last_uid=high)
-            batch = [Incoming(m.raw, m.internaldate, f"imap:{self.folder}:{m.uid}",
-                              oversize=m.size if m.oversize else None)
-                     for m in result.messages]
-            handled = self.pipeline.run(batch, cursor=cursor)
-            stored = cursor
-            # Only now, with the outcomes committed, does mail leave the folder.
-            uids = [m.uid for m in result.messages]
-            self.mailbox.quarantine([u for u, h in zip(uids, handled, strict=True)
-                                     if h.quarantined])
-            self.mailbox.move_to_processed([u for u, h in zip(uids, handled, strict=True)
-                                            if not h.quarantined])
-            done.extend(handled)
-            if len(result.messages) < self.batch_size:
-                break
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch") as pool:
+            result = self._fetch(after, validity)
+            while result.messages:
+                validity = result.uidvalidity
+                after = result.messages[-1].uid
+                high = after if stored is None or stored.uidvalidity != validity \
+                    else max(after, stored.last_uid)
+                cursor = Cursor(folder=self.folder, uidvalidity=validity, last_uid=high)
+                batch = [Incoming(m.raw, m.internaldate, f"imap:{self.folder}:{m.uid}",
+                                  oversize=m.size if m.oversize else None)
+                         for m in result.messages]
+                full = len(result.messages) >= self.batch_size
+                following = pool.submit(self._fetch, after, validity) if full else None
+                try:
+                    handled = self.pipeline.run(batch, cursor=cursor)
+                finally:
+                    # never leave the connection to the other thread while we go on
+                    nxt = following.result() if following is not None else None
+                stored = cursor
+                # Only now, with the outcomes committed, does mail leave the folder.
+                uids = [m.uid for m in result.messages]
+                self.mailbox.quarantine([u for u, h in zip(uids, handled, strict=True)
+                                         if h.quarantined])
+                self.mailbox.move_to_processed([u for u, h in zip(uids, handled, strict=True)
+                                                if not h.quarantined])
+                done.extend(handled)
+                if nxt is None:
+                    break
+                result = nxt
         self._swept = True
         return done
 

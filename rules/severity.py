@@ -45,7 +45,9 @@ class SeverityRule:
         if not self.weight > 0:
             raise ValueError(f"severity rule weight must be positive, got {self.weight!r}")
         try:
-            _compile(_fold(self.pattern))  # fail at construction, not on the first mail
+            # compiled once here: fails at construction, not on the first mail, and
+            # keeps inference from folding and looking up every pattern per call
+            object.__setattr__(self, "regex", _compile(_fold(self.pattern)))
         except re.error as exc:
             raise ValueError(f"severity rule pattern {self.pattern!r} is not a valid "
                              f"regular expression: {exc}") from None
@@ -379,7 +381,7 @@ def _hits(text: str, where: str, factor: float, rules: Iterable[SeverityRule]) -
     folded = original.translate(_FOLD)
     candidates = []
     for rule in rules:
-        for m in _compile(_fold(rule.pattern)).finditer(folded):
+        for m in rule.regex.finditer(folded):
             if not _negated(original, m.start(), rule.severity):
                 candidates.append((rule, m.start(), m.end()))
                 break  # one cue counts once per part, however often it is repeated

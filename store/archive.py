@@ -8,7 +8,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from store.storage import fsync_dir, temp_name, write_new
+from store.storage import fsync_dir, sync_deferred, temp_name, write_new
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -27,22 +27,25 @@ def _make_dirs(folder: Path) -> None:
             f.mkdir()
         except FileExistsError:
             continue
-        fsync_dir(f.parent)
+        if not sync_deferred():
+            fsync_dir(f.parent)
 
 
 def _write_once(path: Path, data: bytes) -> None:
     """Durably create `path` with `data`; an existing file is left alone."""
     _make_dirs(path.parent)
     tmp = temp_name(path)
+    deferred = sync_deferred()
     try:
-        write_new(tmp, data)
+        write_new(tmp, data, sync=not deferred)
         # link() refuses to overwrite, so two writers of the same content cannot race
         os.link(tmp, path)
     except FileExistsError:
         pass
     finally:
         tmp.unlink(missing_ok=True)
-    fsync_dir(path.parent)
+    if not deferred:
+        fsync_dir(path.parent)
 
 
 def safe_name(name: str, fallback: str = "attachment") -> str:
@@ -107,13 +110,15 @@ class Files:
         path = self._key_path(key)
         _make_dirs(path.parent)
         tmp = temp_name(path)
+        deferred = sync_deferred()
         try:
-            write_new(tmp, text.encode("utf-8", "surrogateescape"))
+            write_new(tmp, text.encode("utf-8", "surrogateescape"), sync=not deferred)
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        fsync_dir(path.parent)
+        if not deferred:
+            fsync_dir(path.parent)
         return path.relative_to(self.root).as_posix()
 
     def get_text(self, key: str) -> str:

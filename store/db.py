@@ -13,7 +13,7 @@ from pathlib import Path
 from store.archive import Files, RawArchive
 from store.document import Document
 from store.history import Compaction, History, compact
-from store.storage import TMP_SUFFIX, AtomicJSONStorage, FileLock
+from store.storage import TMP_SUFFIX, AtomicJSONStorage, DeferredSync, FileLock
 from store.uow import UnitOfWork
 
 HOT_FILE = "intakebot.json"
@@ -71,6 +71,10 @@ class Store:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
+
+    def deferred_sync(self, flush: bool = True) -> DeferredSync:
+        """Archive and body writes in this block share one file-system sync (see DeferredSync)."""
+        return DeferredSync(self.data_dir, flush=flush)
 
     def compact(self, now: datetime) -> Compaction:
         """Move tickets closed longer than `archive_after` (and old outbox/inbound rows) out."""

@@ -525,8 +525,6 @@ def test_same_bytes_twice_open_one_ticket(intake):
     intake.assert_moved(processed=[raw, raw])
 
 
-@pytest.mark.xfail(strict=True, reason="intake/pipeline.py _one: a second copy of the same "
-                   "bytes reports the first copy's outcome (new_ticket) instead of duplicate")
 def test_second_copy_of_the_same_bytes_is_reported_as_a_duplicate(intake):
     raw = mf.mail(ALICE, "[critical] Cannot open", "Help.\n")
     intake.deliver(raw)
