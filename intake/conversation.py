@@ -56,6 +56,8 @@ def customer_reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, reopen: b
                           sender=mail.sender, **stored)
     if reopen:
         ctx.uow.events.append(ticket.number, "reopened", at, by=mail.sender)
+        ctx.enqueue("reopened", [ticket.requester], cc=ticket.cc, ticket=ticket,
+                    to_customer=True)
     requested = _requested_severity(ctx, mail, text, ticket)
     if requested is not None:
         ticket = change_severity(ctx, ticket, requested, at,

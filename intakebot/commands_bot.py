@@ -25,6 +25,8 @@ def setup_logging(level: str) -> None:
     # library chatter (APScheduler's "Running job ...") only at DEBUG
     if level != "DEBUG":
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # mail-parser warns about every part type it does not decode (bounce reports)
+        logging.getLogger("mailparser").setLevel(logging.ERROR)
 
 
 def build_app(ctx: Context, now: str | None = None) -> App:

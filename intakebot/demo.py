@@ -124,9 +124,9 @@ class Tour:
                   "Initech over its quota of 1")
         self.tick(minutes=1)
 
-        self.step("an agent answers the outage by replying to the notice")
         ack = [r for r in self._rows() if r.kind == "ack" and r.ticket == outage][0]
         self.clock.advance(minutes=45)
+        self.step("an agent answers the outage by replying to the notice")
         self.send(_mail("Ana Ruiz <ana@vendor.example>", f"Re: Production is down [#{outage}]",
                         "We are restarting the web tier, back in a few minutes.\n\n"
                         "#assign Ana\n", "d8@vendor.example", In_Reply_To=ack.message_id),

@@ -23,6 +23,8 @@ log = logging.getLogger("intakebot.notifier")
 
 RETRY_FIRST = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
+# sent mails are recorded in groups this size (each record is one store commit)
+RECORD_EVERY = 10
 # after this many temporary failures a row is given up and reported to agents
 RETRY_LIMIT = 20
 
@@ -64,17 +66,24 @@ def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now:
                 prepared.append((row, exc))
     if not prepared:
         return []
-    results: list[Delivery] = []
+    recorded: list[Delivery] = []
+    pending: list[Delivery] = []
     try:
         with mailer:
             for row, msg in prepared:
-                results.append(_send(mailer, row, msg))
+                pending.append(_send(mailer, row, msg))
+                if len(pending) >= RECORD_EVERY:
+                    # a crash resends at most the mails sent since the last record
+                    recorded += _record(store, pending, rows, composer, builder.staff, now)
+                    pending = []
     except TemporaryFailure as exc:
         # opening the connection failed: every row not yet tried waits for its next attempt
-        tried = {d.row_id for d in results}
-        results += [Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc))
+        tried = {d.row_id for d in recorded + pending}
+        pending += [Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc))
                     for row, _ in prepared if row.id not in tried]
-    return _record(store, results, rows, composer, builder.staff, now)
+    if pending:
+        recorded += _record(store, pending, rows, composer, builder.staff, now)
+    return recorded
 
 
 def _send(mailer, row: OutboxRow, msg) -> Delivery:

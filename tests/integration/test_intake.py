@@ -398,6 +398,8 @@ def test_reply_to_a_recently_resolved_ticket_reopens_it(intake):
     assert ("reopened", {"by": ALICE}) in intake.events(ticket.number)
     assert len(intake.tickets()) == 1
     assert intake.outcome(raw).ticket == ticket.number
+    [told] = intake.outbox("reopened")  # the customer hears the ticket is open again
+    assert told.to == [ALICE] and told.ticket == ticket.number
 
 
 def test_reply_to_a_ticket_resolved_long_ago_opens_a_new_one(intake):
