@@ -158,6 +158,12 @@ def _decide(ctx: Context, mail: InboundMail, conversation, opening) -> Result:
                       account=ticket.account if ticket else None)
     if not mail.sender:
         raise Quarantine("the message has no usable From address")
+    if settings.authserv_id and settings.is_agent(mail.sender):
+        # an agent's mail can resolve tickets and speak to customers: a forged one must not
+        passed, why = classify.authentication_verdict(mail, settings.authserv_id)
+        if not passed:
+            return Result("refused_unauthorised",
+                          f"possible spoof of the agent address {mail.sender}: {why}")
     ticket = find_ticket(ctx, mail)
     if ticket is not None:
         reply = conversation.reply(ctx, mail, ticket)

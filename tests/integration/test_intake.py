@@ -603,6 +603,31 @@ def test_with_authserv_id_unauthenticated_mail_is_refused_as_possible_spoof(imap
     intake.assert_moved(processed=[plain, forged, good])
 
 
+def test_with_authserv_id_a_forged_agent_mail_cannot_resolve_or_speak(imap_server, store):
+    intake = Intake(imap_server, store, mf.settings(authserv_id="mx.vendor.example"))
+    auth = "dkim=pass header.d={d}; dmarc=pass header.from={d}"
+    opened = intake.deliver(mf.authenticated(
+        mf.mail(ALICE, "[critical] Cannot open documents", "Help.\n"), "mx.vendor.example",
+        auth.format(d="acme.example")))
+    [first] = intake.poll()
+    ticket = intake.ticket(first.ticket)
+    subject = f"Re: [#{ticket.number}] {ticket.subject}"
+    forged = intake.deliver(mf.mail(ANA, subject, "Fixed, bye.\n#resolve\n"))
+    genuine = intake.deliver(mf.authenticated(
+        mf.mail(ANA, subject, "Looking into it now.\n"), "mx.vendor.example",
+        auth.format(d="vendor.example")))
+
+    handled = intake.poll()
+
+    assert [h.outcome for h in handled] == ["refused_unauthorised", "agent_reply"]
+    assert "possible spoof of the agent address" in intake.outcome(forged).reason
+    after = intake.ticket(ticket.number)
+    assert after.status == "open"  # the forged #resolve did nothing
+    [relayed] = intake.outbox("agent_reply")
+    assert relayed.data["text"] == "Looking into it now."
+    intake.assert_moved(processed=[opened, forged, genuine])
+
+
 def test_every_outcome_has_a_test_here():
     covered = {
         "new_ticket", "customer_reply", "agent_reply", "agent_command",
