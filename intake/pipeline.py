@@ -34,6 +34,8 @@ class Incoming:
     source: str = ""
     # set when the source did not download the message (over the size limit)
     oversize: int | None = None
+    # the archive key when the source archived it already
+    archived: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,7 @@ class Pipeline:
         now = self.clock()
         handled: list[Handled] = []
         with self.store.deferred_sync() as files_sync:
-            shas = [self.store.archive.put(item.raw) for item in batch]
+            shas = [item.archived or self.store.archive.put(item.raw) for item in batch]
             with self.store.unit_of_work() as uow:
                 for item, sha in zip(batch, shas, strict=True):
                     handled.append(self._one(uow, item, sha, now))

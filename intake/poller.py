@@ -53,9 +53,8 @@ class Poller:
         """One batch from the server, archived (without waiting for the disk) on arrival."""
         result = self.mailbox.fetch_new(after, validity, self.batch_size, self.max_bytes)
         with self.pipeline.store.deferred_sync(flush=False):
-            for m in result.messages:
-                self.pipeline.store.archive.put(m.raw)
-        return result
+            shas = [self.pipeline.store.archive.put(m.raw) for m in result.messages]
+        return result, shas
 
     def poll_once(self) -> list[Handled]:
         """Handle everything waiting in the folder, batch by batch; returns every outcome.
@@ -72,7 +71,7 @@ class Poller:
         validity = stored.uidvalidity if stored else None
         done: list[Handled] = []
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-fetch") as pool:
-            result = self._fetch(after, validity)
+            result, shas = self._fetch(after, validity)
             while result.messages:
                 validity = result.uidvalidity
                 after = result.messages[-1].uid
@@ -80,8 +79,8 @@ class Poller:
                     else max(after, stored.last_uid)
                 cursor = Cursor(folder=self.folder, uidvalidity=validity, last_uid=high)
                 batch = [Incoming(m.raw, m.internaldate, f"imap:{self.folder}:{m.uid}",
-                                  oversize=m.size if m.oversize else None)
-                         for m in result.messages]
+                                  oversize=m.size if m.oversize else None, archived=sha)
+                         for m, sha in zip(result.messages, shas, strict=True)]
                 full = len(result.messages) >= self.batch_size
                 following = pool.submit(self._fetch, after, validity) if full else None
                 try:
@@ -99,7 +98,7 @@ class Poller:
                 done.extend(handled)
                 if nxt is None:
                     break
-                result = nxt
+                result, shas = nxt
         self._swept = True
         return done
 

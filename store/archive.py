@@ -48,6 +48,37 @@ def _write_once(path: Path, data: bytes) -> None:
         fsync_dir(path.parent)
 
 
+def _create(path: Path, data: bytes) -> None:
+    """Create `path` with `data` in place; FileExistsError when it is there already."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileNotFoundError:
+        _make_dirs(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if not sync_deferred():
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    if not sync_deferred():
+        fsync_dir(path.parent)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = temp_name(path)
+    try:
+        write_new(tmp, data, sync=not sync_deferred())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if not sync_deferred():
+        fsync_dir(path.parent)
+
+
 def safe_name(name: str, fallback: str = "attachment") -> str:
     """A file name with no folders, no control or shell-hostile characters, bounded length."""
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
@@ -77,10 +108,20 @@ class RawArchive:
         return self.root / sha[:2] / f"{sha[2:]}.eml"
 
     def put(self, raw: bytes) -> str:
+        """Archive `raw` under its SHA-256 (durably, or at the DeferredSync flush)."""
         sha = hashlib.sha256(raw).hexdigest()
         path = self.path(sha)
-        if not path.exists():
-            _write_once(path, raw)
+        try:
+            # written in place: one directory change per message instead of three
+            # (temp file, link, unlink); a torn file from a crash is caught below
+            _create(path, raw)
+        except FileExistsError:
+            try:
+                same = path.read_bytes() == raw
+            except OSError:
+                same = False
+            if not same:  # a write cut short by a crash: replace it whole
+                _replace(path, raw)
         return sha
 
     def get(self, sha: str) -> bytes:

@@ -239,6 +239,26 @@ def test_raw_archive_is_content_addressed_and_idempotent(store: Store) -> None:
         store.archive.get("../../intakebot")
 
 
+def test_a_torn_archive_file_from_a_crash_is_replaced_on_the_next_put(store: Store) -> None:
+    raw = b"From: ana@acme.test\r\nSubject: down\r\n\r\n" + b"x" * 5000
+    sha = hashlib.sha256(raw).hexdigest()
+    path = store.data_dir / "archive" / sha[:2] / f"{sha[2:]}.eml"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(raw[:1000])  # what a kill -9 in mid-write can leave
+
+    assert store.archive.put(raw) == sha
+
+    assert store.archive.get(sha) == raw
+    assert list(path.parent.iterdir()) == [path]
+
+
+def test_archive_writes_in_a_deferred_sync_are_complete_after_it(store: Store) -> None:
+    raws = [f"Subject: {i}\r\n\r\nbody {i}\r\n".encode() for i in range(50)]
+    with store.deferred_sync():
+        shas = [store.archive.put(r) for r in raws]
+    assert [store.archive.get(s) for s in shas] == raws
+
+
 def test_bodies_and_attachments_live_in_files_with_safe_names(store: Store) -> None:
     assert store.files.put_text("bodies/1000/1.txt", "Hola, ¿qué tal?") == "bodies/1000/1.txt"
     assert store.files.get_text("bodies/1000/1.txt") == "Hola, ¿qué tal?"
