@@ -49,7 +49,11 @@ def customer_reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, reopen: b
         changes["status"] = "open"
         changes["paused"] = _close_pause(ticket.paused, at)
     if reopen:
-        changes.update(status="open", resolved_at=None, closed_at=None)
+        # the time it spent resolved does not count against the resolution target
+        ended = ticket.resolved_at or ticket.closed_at
+        changes.update(status="open", resolved_at=None, closed_at=None,
+                       paused=[*ticket.paused, (ended, at)] if ended and ended < at
+                       else ticket.paused)
     ticket = ctx.uow.tickets.update(dataclasses.replace(ticket, **changes))
     stored = opening.store_message(ctx, mail, ticket.number, text)
     ctx.uow.events.append(ticket.number, "customer_reply", at, raw=mail.sha256,
@@ -200,24 +204,50 @@ def agent_command(ctx: Context, mail: InboundMail) -> Result:
     result = opening.open_ticket(ctx, mail, contact, text.strip() or mail.subject,
                                  opened_by=mail.sender)
     if result.ticket is not None:
+        ticket = result.ticket
         for command in commands:
             if command.name not in ("open", "error"):
-                apply_command(ctx, result.ticket, command, mail.sender, mail.received_at)
+                ticket = apply_command(ctx, ticket, command, mail.sender, mail.received_at)
+        result.ticket = ctx.uow.tickets.get(ticket.number)
     return Result("agent_command", f"#open {email}: {result.outcome} ({result.reason})",
                   ticket=result.ticket, account=result.account,
                   quota_remaining=result.quota_remaining)
 
 
 def bounce(ctx: Context, mail: InboundMail) -> Result:
-    """Tie a bounce to the outbound mail it returns; never answer it."""
+    """Tie a bounce to the outbound mail it returns; never answer it.
+
+    Agents hear of a customer's mail that bounced; a bounce of mail to staff (an
+    agent notice, or a bounce notice itself) is only recorded, so a dead staff
+    address can never start a loop of notices.
+    """
+    staff = {a.lower() for a in [*ctx.settings.agents, *ctx.settings.notify]}
     for mid in classify.bounced_message_ids(mail):
         ticket = ctx.uow.tickets.by_message_id(mid)
-        if ticket is not None:
-            ctx.uow.events.append(ticket.number, "note", mail.received_at, raw=mail.sha256,
-                                  bounce_of=mid, text=f"delivery failed: {mail.subject}")
-            if ctx.settings.notify:
-                ctx.enqueue("bounce_notice", ctx.settings.notify, ticket=ticket,
-                            data={"bounced_message_id": mid, "subject": mail.subject,
-                                  "text": mail.text[:5000]})
-            return Result("bounce", f"bounce of {mid}", ticket=ticket, account=ticket.account)
+        if ticket is None:
+            continue
+        row = ctx.uow.outbox.by_message_id(mid)
+        recipients = (row.to + row.cc) if row else [ticket.requester]
+        ctx.uow.events.append(ticket.number, "note", mail.received_at, raw=mail.sha256,
+                              bounce_of=mid, text=f"delivery failed: {mail.subject}")
+        to_staff = row is not None and (row.kind == "bounce_notice"
+                                        or all(r.lower() in staff for r in recipients))
+        if ctx.settings.notify and not to_staff:
+            ctx.enqueue("bounce_notice", ctx.settings.notify, ticket=ticket,
+                        data={"bounced_message_id": mid, "recipients": recipients,
+                              "original_kind": row.kind if row else "mail",
+                              "original_subject": ticket.subject,
+                              "error": _bounce_reason(mail.text)})
+        return Result("bounce", f"bounce of {mid}" + (" (mail to staff: not reported)"
+                                                       if to_staff else ""),
+                      ticket=ticket, account=ticket.account)
     return Result("bounce", "bounce of a message not sent by intakebot")
+
+
+def _bounce_reason(text: str) -> str:
+    """The lines of a bounce that say why (status codes, diagnostic), else its start."""
+    wanted = [line.strip() for line in text.splitlines()
+              if any(k in line.lower() for k in ("diagnostic", "status:", "550", "5.1.",
+                                                  "user unknown", "does not exist",
+                                                  "mailbox", "rejected"))]
+    return "\n".join(wanted[:6]) or text.strip()[:1000]

@@ -136,6 +136,7 @@ def handle_inbound(mail: InboundMail, uow, policy: Policy, settings: IntakeSetti
         sha256=mail.sha256, message_id=mail.message_id, outcome=result.outcome,
         ticket=result.ticket.number if result.ticket else None, received_at=mail.received_at,
         recorded_at=now, sender=mail.sender or None, reason=result.reason, source=source,
+        answered=any(mail.sender and mail.sender in row.to for row in ctx.queued),
     ))
     return result
 

@@ -151,7 +151,8 @@ def parse_commands(text: str) -> tuple[list[AgentCommand], str]:
     `#word` is reported only in the leading block of command lines, so a pasted
     "#include <x.h>" further down is just text. "#1042 is fixed" and "# heading"
     are never commands. `#note` takes the rest of the mail as an internal note;
-    `#open EMAIL` makes the rest of the mail the customer's text.
+    after `#open EMAIL` the other lines are the customer's text, but known command
+    lines there (`#severity`, `#assign`, `#note` ...) still count.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     commands: list[AgentCommand] = []
@@ -168,9 +169,6 @@ def parse_commands(text: str) -> tuple[list[AgentCommand], str]:
                                 else AgentCommand("error", f"#{word} needs some text"))
                 break
             commands.append(_command(word, arg))
-            if _ALIASES[word] == "open" and commands[-1].name == "open":
-                kept.extend(lines[n + 1:])
-                break
             continue
         if match and leading:
             commands.append(AgentCommand("error", f"unknown command #{word}; known: {KNOWN}"))

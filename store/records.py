@@ -282,6 +282,8 @@ class InboundOutcome:
     sender: str | None = None
     reason: str = ""
     source: str = ""  # "imap:INBOX:1234", "smtp", "pipe"
+    # whether a mail was queued back to the sender (refusal limits count only these)
+    answered: bool = False
 
     def __post_init__(self) -> None:
         if self.sender is not None:
@@ -296,7 +298,7 @@ class InboundOutcome:
             "sha256": self.sha256, "message_id": self.message_id, "outcome": self.outcome,
             "ticket": self.ticket, "received_at": _dt(self.received_at),
             "recorded_at": _dt(self.recorded_at), "sender": self.sender,
-            "reason": self.reason, "source": self.source,
+            "reason": self.reason, "source": self.source, "answered": self.answered,
         }
 
     @classmethod
@@ -305,5 +307,5 @@ class InboundOutcome:
             sha256=d["sha256"], message_id=d["message_id"], outcome=d["outcome"],
             ticket=d["ticket"], received_at=_parse_dt(d["received_at"]),
             recorded_at=_parse_dt(d["recorded_at"]), sender=d["sender"],
-            reason=d["reason"], source=d["source"],
+            reason=d["reason"], source=d["source"], answered=d.get("answered", False),
         )

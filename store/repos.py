@@ -89,6 +89,24 @@ class Outbox:
         d = self._doc.find("outbox", "id", row_id)
         return None if d is None else OutboxRow.from_dict(d)
 
+    def by_message_id(self, mid: str) -> OutboxRow | None:
+        """The (hot) row that sent this Message-ID; bounces are rare, so a scan will do."""
+        key = normalise_message_id(mid)
+        for d in self._doc.docs("outbox"):
+            if normalise_message_id(d["message_id"]) == key:
+                return OutboxRow.from_dict(d)
+        return None
+
+    def claim(self, row_id: str, until: datetime) -> OutboxRow:
+        """Hold a due row for one deliverer: no one else sees it due before `until`."""
+        doc_id = self._doc.find_id("outbox", "id", row_id)
+        if doc_id is None:
+            raise KeyError(row_id)
+        row = dataclasses.replace(OutboxRow.from_dict(self._doc.get("outbox", doc_id)),
+                                  next_attempt_at=until)
+        self._doc.put("outbox", doc_id, row.to_dict())
+        return row
+
     def due(self, now: datetime) -> list[OutboxRow]:
         """Pending rows whose next attempt is due, oldest first."""
         rows = [OutboxRow.from_dict(d) for d in self._doc.find_all("outbox", "pending", True)]
@@ -156,9 +174,9 @@ class Inbound:
         return None if d is None else InboundOutcome.from_dict(d)
 
     def refusals_since(self, sender: str, since: datetime) -> int:
-        """Refused messages from `sender` recorded at or after `since`."""
+        """Refusals actually sent to `sender` for messages recorded at or after `since`."""
         return sum(1 for d in self._doc.find_all("inbound", "sender", sender.strip().lower())
-                   if InboundOutcome.from_dict(d).refused
+                   if InboundOutcome.from_dict(d).refused and d.get("answered", False)
                    and datetime.fromisoformat(d["recorded_at"]) >= since)
 
 

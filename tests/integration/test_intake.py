@@ -439,6 +439,21 @@ def test_agent_opens_a_ticket_on_behalf_of_a_contact(intake):
     intake.assert_moved(processed=[raw])
 
 
+def test_agent_open_with_commands_applies_every_one_and_keeps_the_note_internal(intake):
+    intake.deliver(mf.mail(ANA, "Phone call: search is slow",
+                           f"#assign Luis\n#open {CAROL}\nCarol phoned: search takes "
+                           "a minute.\n#severity critical\n#note she sounded furious\n"))
+
+    [handled] = intake.poll()
+
+    ticket = intake.ticket(handled.ticket)
+    assert (ticket.severity, ticket.assignee) == (Severity.CRITICAL, "Luis")
+    [notice] = intake.outbox("agent_new")
+    assert "furious" not in notice.data["text"] and "#severity" not in notice.data["text"]
+    kinds = [k for k, _ in intake.events(ticket.number)]
+    assert {"assigned", "severity_changed", "note"} <= set(kinds)
+
+
 def test_agent_open_for_someone_who_is_not_a_contact_opens_nothing(intake):
     intake.deliver(mf.mail(ANA, "Phone call", f"#open {STRANGER}\nHe phoned.\n"))
 
@@ -626,6 +641,56 @@ def test_with_authserv_id_a_forged_agent_mail_cannot_resolve_or_speak(imap_serve
     [relayed] = intake.outbox("agent_reply")
     assert relayed.data["text"] == "Looking into it now."
     intake.assert_moved(processed=[opened, forged, genuine])
+
+
+def test_a_persistent_stranger_is_answered_again_once_the_day_window_allows(intake):
+    answered = []
+    for i in range(6):  # one mail every 7 hours
+        when = T0 + timedelta(hours=7 * i)
+        intake.deliver(mf.mail(STRANGER, f"Please help {i}"), when)
+        before = len(intake.outbox("refused_unauthorised"))
+        intake.poll(when + timedelta(minutes=1))
+        answered.append(len(intake.outbox("refused_unauthorised")) - before)
+    # three in the first day; at 28 h only the refusals at 7 h and 14 h are within a day
+    assert answered == [1, 1, 1, 0, 1, 1]
+
+
+def test_a_bounce_of_mail_to_staff_is_recorded_but_never_reported_again(intake):
+    _, _, ticket = open_ticket(intake)
+    [notice] = intake.outbox("agent_new")
+    intake.deliver(mf.dsn(notice.message_id, notice.to[0]))
+
+    [handled] = intake.poll()
+
+    assert (handled.outcome, handled.ticket) == ("bounce", ticket.number)
+    assert intake.outbox("bounce_notice") == []  # a dead staff address cannot start a loop
+
+
+def test_a_bounce_notice_names_the_mail_that_bounced(intake):
+    _, _, ticket = open_ticket(intake)
+    [ack] = intake.outbox("ack")
+    intake.deliver(mf.dsn(ack.message_id, ALICE))
+
+    intake.poll()
+
+    [notice] = intake.outbox("bounce_notice")
+    assert notice.data["recipients"] == [ALICE]
+    assert notice.data["original_kind"] == "ack"
+    assert notice.data["original_subject"] == ticket.subject
+
+
+def test_time_spent_resolved_does_not_count_after_a_reopen(intake):
+    _, mid, ticket = open_ticket(intake)  # critical on standard: resolution in 2 days
+    _agent_says(intake, ticket, "#resolve", minutes=60)
+    back = T0 + timedelta(days=5)
+    intake.deliver(mf.reply(ALICE, f"[#{ticket.number}] {ticket.subject}", "Broken again.",
+                            parent_id=mid), back)
+    intake.poll(back + timedelta(minutes=1))
+
+    after = intake.ticket(ticket.number)
+    resolved_at = T0 + timedelta(minutes=60)
+    assert after.status == "open"
+    assert after.paused == [(resolved_at, back)]
 
 
 def test_every_outcome_has_a_test_here():

@@ -175,9 +175,19 @@ def test_empty_note_is_an_error():
 def test_open_on_behalf_makes_the_rest_the_customer_text():
     commands, rest = parse_commands(
         "#severity major\n#open Bob Jones <Bob@ACME.example>\n"
-        "Bob called: the exports fail.\n#resolve")
+        "Bob called: the exports fail.\nSince #1040 was fixed.")
     assert commands == [AgentCommand("severity", "major"), AgentCommand("open", "bob@acme.example")]
-    assert rest == "Bob called: the exports fail.\n#resolve"
+    assert rest == "Bob called: the exports fail.\nSince #1040 was fixed."
+
+
+def test_command_lines_after_open_still_count_and_notes_stay_internal():
+    commands, rest = parse_commands(
+        "#open bob@acme.example\nBob called: the exports fail.\n#severity critical\n"
+        "#note he was angry on the phone")
+    assert commands == [AgentCommand("open", "bob@acme.example"),
+                        AgentCommand("severity", "critical"),
+                        AgentCommand("note", "he was angry on the phone")]
+    assert rest == "Bob called: the exports fail."
 
 
 def test_open_with_a_bare_address():
