@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from notifier.compose import Composer, CompositionError
+from notifier.compose import Composer
 from notifier.contexts import ContextBuilder, Staff
 from notifier.mailer import PermanentFailure, TemporaryFailure
 from rules.policy import Policy
@@ -25,8 +25,11 @@ RETRY_FIRST = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
 # sent mails are recorded in groups this size (each record is one store commit)
 RECORD_EVERY = 10
-# after this many temporary failures a row is given up and reported to agents
-RETRY_LIMIT = 20
+# a mail still deferred this long after it was queued is given up and reported to
+# agents (like an MTA's queue lifetime); an outage shorter than this loses nothing
+GIVE_UP_AFTER = timedelta(days=5)
+# how long a deliverer holds the rows it took; after a crash they are due again then
+CLAIM = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,17 @@ def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now:
         for row in rows:
             try:
                 ctx = builder.build(uow, row)
-                from_name = None
                 msg = composer.compose(row.kind, row.to, ctx, message_id=row.message_id,
                                        date=row.created_at, in_reply_to=row.in_reply_to,
                                        references=row.references, cc=row.cc,
-                                       ticket=row.ticket, from_name=from_name)
+                                       ticket=row.ticket)
                 prepared.append((row, msg))
-            except (CompositionError, KeyError, ValueError, TypeError) as exc:
+            except Exception as exc:  # one row that cannot be built must not block the rest
+                log.exception("cannot compose %s %s", row.kind, row.id)
                 prepared.append((row, exc))
+            # claimed: another deliverer (a cron `run --once`, `digest --send`) skips it
+            uow.outbox.claim(row.id, now + CLAIM)
+        uow.commit()
     if not prepared:
         return []
     recorded: list[Delivery] = []
@@ -112,7 +118,7 @@ def _record(store, results, rows, composer: Composer, staff: Staff,
                          f" (ticket #{row.ticket})" if row.ticket else "")
                 recorded.append(d)
                 continue
-            if d.result == "retry" and row.attempts + 1 < RETRY_LIMIT:
+            if d.result == "retry" and now - row.created_at < GIVE_UP_AFTER:
                 uow.outbox.mark_retry(row.id, now, d.error or "",
                                       now + retry_delay(row.attempts))
                 log.warning("%s to %s deferred: %s", row.kind, ", ".join(row.to), d.error)
@@ -163,7 +169,9 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
                     continue  # answered (late or not): nothing left to escalate
                 if clock.clock == "resolution" and ticket.status == "pending-customer":
                     continue  # the resolution clock is paused
-                base = f"{ticket.number}:{clock.clock}:{clock.due.isoformat()}"
+                # once per ticket, clock, severity and level: a due that moves (a pause)
+                # does not warn again; a new severity is a new target
+                base = f"{ticket.number}:{clock.clock}:{ticket.severity}"
                 level = "breach" if clock.state == SlaState.BREACHED else "warn"
                 if uow.sent_alerts.seen(f"{base}:{level}"):
                     continue

@@ -3,15 +3,16 @@ embedded Maildir) through deliver_due, with retries, bounces and at-least-once r
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from intakebot.app import App
 from intakebot.clock import FixedClock
 from intakebot.config import parse
-from notifier.jobs import deliver_due
+from notifier.jobs import CLAIM, deliver_due
 from notifier.mailer import SmtpMailer, TemporaryFailure
 from store.records import Account, Contact
 from tests.notifier_helpers import (
@@ -188,41 +189,46 @@ def test_repeated_4xx_back_off_exponentially_up_to_one_hour(app, clock, smtp_sin
     assert len(smtp_sink.messages) == 1
 
 
-def refuse_until_given_up(app, clock, smtp_sink) -> tuple[list[str], list[str]]:
-    """An agent reply the server refuses with 451 twenty times running; returns what each
-    deliver_due run reported and the row's stored status after it."""
+def refuse_until_given_up(app, clock, smtp_sink) -> tuple[list[str], list[str], datetime]:
+    """An agent reply the server refuses with 451 every time; returns what each deliver_due
+    run reported for it, the row's stored status after each run, and when it was queued."""
     number = open_ticket(app, ALICE, "[blocker] Portal down")
     app.deliver()
     smtp_sink.clear()
     agent_mail(app, ANN, number, "We are on it.\n")
-    smtp_sink.fail_next(451, count=20, stage="data")
+    [row] = [r for r in outbox(app) if r.kind == "agent_reply"]
+    smtp_sink.fail_next(451, count=1000, stage="data")
     reported, stored = [], []
-    for _ in range(20):
+    while not stored or stored[-1] == "pending":
+        assert len(stored) < 500, "never given up"
         [row] = [r for r in outbox(app) if r.kind == "agent_reply"]
         clock.now = max(clock(), row.next_attempt_at)
-        reported += [d.result for d in app.deliver()]
+        reported += [d.result for d in app.deliver() if d.kind == "agent_reply"]
         stored += [r.status for r in outbox(app) if r.kind == "agent_reply"]
-    return reported, stored
+    return reported, stored, row.created_at
 
 
-def test_a_row_refused_temporarily_for_half_a_day_is_given_up_and_reported(
+def test_a_row_refused_for_hours_stays_queued_and_is_given_up_after_five_days(
         app, clock, smtp_sink):
-    _, stored = refuse_until_given_up(app, clock, smtp_sink)
+    _, stored, queued = refuse_until_given_up(app, clock, smtp_sink)
 
-    # 30 s, 60 s, ... then hourly: the 20th refusal comes about 13 hours after the first
-    assert stored == ["pending"] * 19 + ["failed"]
-    assert clock() - MONDAY > timedelta(hours=12)
+    # 30 s, 60 s, ... then hourly; an outage of a night or a weekend loses nothing,
+    # and only a mail still refused five days after it was queued is given up
+    assert stored[:-1] == ["pending"] * (len(stored) - 1) and stored[-1] == "failed"
+    assert clock() - queued >= timedelta(days=5)
+    assert clock() - queued < timedelta(days=5, hours=1)  # at the first attempt past it
     [notice] = [r for r in outbox(app) if r.kind == "bounce_notice"]
     assert sorted(notice.to) == [ANN, BOB]
+    smtp_sink.clear()  # the server accepts mail again
     [sent] = app.deliver()
     assert sent.kind == "bounce_notice" and sent.result == "sent"
     assert [m["X-Intakebot-Kind"] for m in sink_mails(smtp_sink)] == ["bounce_notice"]
 
 
 def test_the_attempt_that_gives_up_is_reported_as_failed(app, clock, smtp_sink):
-    reported, stored = refuse_until_given_up(app, clock, smtp_sink)
+    reported, stored, _ = refuse_until_given_up(app, clock, smtp_sink)
     assert stored[-1] == "failed"
-    assert reported[-1] == "failed"
+    assert reported[-1] == "failed" and set(reported[:-1]) == {"retry"}
 
 
 def test_a_5xx_fails_the_row_and_tells_the_agents(app, clock, smtp_sink):
@@ -321,6 +327,8 @@ def test_a_crash_mid_batch_leaves_every_row_pending_and_none_lost(app, clock, sm
 
     assert len(smtp_sink.messages) == 1
     assert all(r.status == "pending" for r in outbox(app))
+    assert app.deliver() == []  # still held by the deliverer that crashed
+    clock.now = clock() + CLAIM  # its claim runs out: the rows are due again
     app.deliver()
     got = sorted(m["Message-ID"] for m in sink_mails(smtp_sink))
     # the first one twice (same id, so the recipient's client can drop the copy), none lost
@@ -353,3 +361,34 @@ def test_the_embedded_default_delivers_into_the_maildir(tmp_path):
     assert mail["From"].addresses[0].addr_spec == "support@localhost"
     assert "Alice Ruiz" in text_of(mail)
     app.close()
+
+
+def test_a_plan_without_a_response_target_still_gets_its_acknowledgement(tmp_path, clock,
+                                                                          smtp_sink):
+    app = make_app(tmp_path / "data", clock, smtp_sink.port,
+                   plans={"plus": {"response": {"major": "none"}}})
+    seed(app, clock())
+    open_ticket(app, ALICE, "[major] Search is slow")
+
+    results = app.deliver()
+
+    assert sorted((d.kind, d.result) for d in results) == [("ack", "sent"),
+                                                           ("agent_new", "sent")]
+    [ack] = [m for m in sink_mails(smtp_sink) if m["X-Intakebot-Kind"] == "ack"]
+    assert "no response target on your plan" in text_of(ack)
+    app.close()
+
+
+def test_a_row_that_cannot_be_composed_fails_alone_and_the_rest_go_out(app, clock, smtp_sink):
+    open_ticket(app, ALICE, "[blocker] Portal down")
+    with app.store.unit_of_work() as uow:
+        [ack] = [r for r in uow.outbox.all() if r.kind == "ack"]
+        uow.tickets.update(dataclasses.replace(uow.tickets.get(ack.ticket),
+                                               account="vanished"))
+        uow.commit()
+
+    results = {d.kind: d.result for d in app.deliver()}
+
+    # the ticket's account is gone: its mails cannot be built, but nothing else waits
+    assert results["ack"] == "failed"
+    assert not [r for r in outbox(app) if r.status == "pending" and r.kind != "bounce_notice"]
