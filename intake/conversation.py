@@ -81,8 +81,9 @@ def customer_reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, reopen: b
 def _requested_severity(ctx: Context, mail: InboundMail, text: str,
                         ticket: Ticket) -> Severity | None:
     """A severity the customer asked for with an explicit tag, when it differs."""
-    guess = infer(mail.subject if classify.ticket_token(mail.subject) is None else "", text,
-                  None, default=ticket.severity)
+    # only the customer's new lines count: a reply's subject repeats the original
+    # tag, and an agent's change must not be undone by "any news?"
+    guess = infer("", text, None, default=ticket.severity)
     if guess.confidence >= 1.0 and guess.severity != ticket.severity:
         return guess.severity
     return None

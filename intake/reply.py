@@ -14,7 +14,9 @@ from mailparser_reply.parser import EmailMessage
 
 from rules.plans import Severity
 
-_LANGUAGES = ["en", "es"]
+# the vendor's customers write English and Spanish; their colleagues' mail clients
+# may quote in German, French or Italian
+_LANGUAGES = ["en", "es", "de", "fr", "it"]
 _HEADER_RE = EmailMessage(text="", languages=list(_LANGUAGES)).HEADER_REGEX
 
 # Forms mail-parser-reply 1.36 misses (its Spanish pattern wants two spaces
@@ -27,8 +29,9 @@ _EXTRA_HEADERS = [
 ]
 # An Outlook header block counts only when it names the sender and the time, so
 # two pasted lines such as "To: ..." and "Subject: ..." do not cut a reply short.
-_BLOCK_FROM = re.compile(r"^[>* ]*(?:From|De):", re.IGNORECASE | re.MULTILINE)
-_BLOCK_WHEN = re.compile(r"^[>* ]*(?:Sent|Date|Enviado|Fecha):", re.IGNORECASE | re.MULTILINE)
+_BLOCK_FROM = re.compile(r"^[>* ]*(?:From|De|Von|Da)\s?:", re.IGNORECASE | re.MULTILINE)
+_BLOCK_WHEN = re.compile(r"^[>* ]*(?:Sent|Date|Enviado|Fecha|Gesendet|Datum|Envoy[ée]|Inviato|Data)"
+                         r"\s?:", re.IGNORECASE | re.MULTILINE)
 _SENT_FROM = re.compile(
     r"^(?:Sent from my\b|Sent from Outlook\b|Get Outlook for\b|Enviado desde mi\b"
     r"|Enviado desde Outlook\b|Obtener Outlook para\b)(?:\s+[\w.-]+){0,3}\s*$",
@@ -44,7 +47,8 @@ def _header_lines(text: str) -> list[tuple[int, int]]:
         block = match.group(0)
         if not block.strip():
             continue
-        is_attribution = re.search(r"(?:wrote|escribi[oó]):\s*$", block, re.IGNORECASE)
+        is_attribution = re.search(r"(?:wrote|escribi[oó]|schrieb.*|a écrit.*|ha scritto)\s?:\s*$",
+                                   block, re.IGNORECASE)
         if "\n" in block.strip() and not is_attribution \
                 and not (_BLOCK_FROM.search(block) and _BLOCK_WHEN.search(block)):
             continue

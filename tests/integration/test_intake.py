@@ -693,6 +693,19 @@ def test_time_spent_resolved_does_not_count_after_a_reopen(intake):
     assert after.paused == [(resolved_at, back)]
 
 
+def test_a_follow_up_on_the_tagged_thread_does_not_undo_an_agents_severity(intake):
+    _, mid, ticket = open_ticket(intake, subject="[blocker] Nothing works")
+    _agent_says(intake, ticket, "#severity major\nIt is only the reports page.")
+    later = T0 + timedelta(hours=2)
+    intake.deliver(mf.mail(ALICE, "Re: [blocker] Nothing works", "Any news?\n",
+                           in_reply_to=mid), later)  # no [#N]: found by In-Reply-To
+
+    [handled] = intake.poll(later + timedelta(minutes=1))
+
+    assert (handled.outcome, handled.ticket) == ("customer_reply", ticket.number)
+    assert intake.ticket(ticket.number).severity == Severity.MAJOR
+
+
 def test_every_outcome_has_a_test_here():
     covered = {
         "new_ticket", "customer_reply", "agent_reply", "agent_command",

@@ -215,3 +215,17 @@ def test_hash_lines_that_are_not_commands_are_text():
     commands, rest = parse_commands(text)
     assert commands == []
     assert rest == text.rstrip("\n")
+
+
+@pytest.mark.parametrize("header", [
+    "Von: Support <support@vendor.example>\nGesendet: Montag, 2. März 2026 10:00\n"
+    "An: Alice <alice@acme.example>\nBetreff: Re: Portal [#1000]",
+    "Am Mo., 2. März 2026 um 10:00 Uhr schrieb Support <support@vendor.example>:",
+    "Le lun. 2 mars 2026 à 10:00, Support <support@vendor.example> a écrit :",
+    "De : Support <support@vendor.example>\nEnvoyé : lundi 2 mars 2026 10:00\n"
+    "À : Alice\nObjet : Re: Portal [#1000]",
+    "Il giorno lun 2 mar 2026 alle ore 10:00 Support <support@vendor.example> ha scritto:",
+])
+def test_german_french_and_italian_quote_headers_end_the_new_text(header):
+    text = f"Danke, merci, grazie.\n\n{header}\n\nSeverity: trivial\nOld text.\n"
+    assert new_text(text) == "Danke, merci, grazie."
