@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 from intake import classify, opening
 from intake.handler import TEXT_LIMIT, Context, Result, within_reopen_window
@@ -71,6 +72,7 @@ def customer_reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, reopen: b
     if to:
         ctx.enqueue("customer_reply", to, ticket=ticket,
                     data={"text": text[:TEXT_LIMIT], "sender": mail.sender, "reopened": reopen,
+                          "received_at": at,
                           "attachments": stored.get("attachments", []),
                           "severity_requested": requested.value if requested else None})
     return Result("customer_reply", ("reopened the ticket; " if reopen else "")
@@ -175,9 +177,28 @@ def resolve(ctx: Context, ticket: Ticket, at, *, by: str) -> Ticket:
         ticket, status="resolved", resolved_at=at, paused=_close_pause(ticket.paused, at),
         updated_at=ctx.now))
     ctx.uow.events.append(ticket.number, "resolved", at, by=by)
+    name = ctx.settings.agent_name(by) if ctx.settings.is_agent(by) else None
     ctx.enqueue("resolved", [ticket.requester], cc=ticket.cc, ticket=ticket, to_customer=True,
-                data={"reopen_days": ctx.settings.reopen_days})
+                data={"reopen_days": ctx.settings.reopen_days, "resolved_by": name})
     return ticket
+
+
+def close_settled(uow, reopen_days: int, now) -> list[int]:
+    """Close tickets resolved longer ago than the reopen window (then they can be archived).
+
+    A reply after that opens a new ticket anyway; closing makes it final.
+    """
+    closed = []
+    window = timedelta(days=reopen_days)
+    for ticket in uow.tickets.open():
+        if ticket.status == "resolved" and ticket.resolved_at is not None \
+                and now - ticket.resolved_at > window:
+            at = ticket.resolved_at + window
+            uow.tickets.update(dataclasses.replace(ticket, status="closed", closed_at=at,
+                                                   updated_at=now))
+            uow.events.append(ticket.number, "closed", at, after_days=reopen_days)
+            closed.append(ticket.number)
+    return closed
 
 
 def _tell_agent(ctx: Context, mail: InboundMail, errors: list[str],

@@ -148,7 +148,21 @@ class App:
     def queue_digest(self):
         return queue_digest(self.store, self.staff, self.config.support.domain, self.clock())
 
+    def close_settled(self) -> list[int]:
+        """Close tickets whose reopen window has passed."""
+        from intake.conversation import close_settled
+
+        with self.store.unit_of_work() as uow:
+            closed = close_settled(uow, self.config.intake.reopen_days, self.clock())
+            uow.commit()
+        if closed:
+            log.info("closed %d ticket(s) resolved over %d days ago", len(closed),
+                     self.config.intake.reopen_days)
+        return closed
+
     def compact(self):
+        """Close settled tickets, then move long-closed ones out of the hot store."""
+        self.close_settled()
         return self.store.compact(self.clock())
 
     def run_once(self, poll: bool = True) -> dict:
@@ -160,6 +174,7 @@ class App:
                 report["handled"] = poller.poll_once()
             finally:
                 poller.mailbox.close()
+        self.close_settled()
         report["queued"] = self.sweep()
         if self.staff.managers and self.digest_due(self.clock()):
             self.queue_digest()

@@ -27,6 +27,9 @@ def ticket_json(ticket, clocks=None) -> dict:
         "assignee": ticket.assignee, "cc": list(ticket.cc),
     }
     if clocks is not None:
+        # the clocks' dues include pauses (waiting on the customer, time resolved)
+        out["response_due"] = _iso(clocks[0].due)
+        out["resolution_due"] = _iso(clocks[1].due)
         out["response_state"] = clocks[0].state.value
         out["resolution_state"] = clocks[1].state.value
     return out
@@ -61,7 +64,8 @@ def tickets(ctx: Context, show_all: bool, account: str | None, as_json: bool,
             account = stored.name
         found = uow.tickets.all(include_archived=True) if show_all else [
             t for t in uow.tickets.open() if t.status in ("open", "pending-customer")]
-        found = [t for t in found if account is None or t.account == account]
+        found = [t for t in found if (account is None or t.account == account)
+                 and t.created_at <= at]  # as of --now: not yet opened then
         rows = [ticket_json(t, _clocks(app, uow, t, at)) for t in found]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -72,6 +76,7 @@ def tickets(ctx: Context, show_all: bool, account: str | None, as_json: bool,
     tz = app.policy.tz
     from datetime import datetime
 
+    click.echo(f"Times in {tz.key}.")
     click.echo(f"{'#':>6} {'STATUS':16} {'SEVERITY':9} {'ACCOUNT':14} {'RESPONSE DUE':18} "
                f"{'STATE':9} SUBJECT")
     for r in rows:
@@ -200,8 +205,9 @@ def report(ctx: Context, month: str | None, as_json: bool, now: str | None) -> N
                    f"{r['resolution']['breached']:<4} {pct(r['resolution']):>7}  "
                    f"{q.get('used', 0)}/{q.get('included', 0)}+{q.get('extra', 0)}")
     for p in data["plans"]:
-        click.echo(f"plan {p['plan']}: {p['tickets']} tickets, response {pct(p['response'])}, "
-                   f"resolution {pct(p['resolution'])}")
+        count = f"{p['tickets']} ticket" + ("" if p["tickets"] == 1 else "s")
+        click.echo(f"plan {p['plan']}: {count}, response {pct(p['response'])}, "
+                   f"resolution {pct(p['resolution'])} (best-effort targets not counted)")
 
 
 COMMANDS.append(report)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from rules.policy import Policy
 from rules.sla import SlaState, status
@@ -16,11 +16,14 @@ def month_bounds(year: int, month: int, policy: Policy) -> tuple[datetime, datet
 
 
 def _tally() -> dict:
-    return {"met": 0, "breached": 0, "open": 0, "no_target": 0}
+    return {"met": 0, "breached": 0, "open": 0, "no_target": 0, "best_effort": 0}
 
 
-def _count(tally: dict, state: SlaState) -> None:
-    if state == SlaState.MET:
+def _count(tally: dict, state: SlaState, best_effort: bool = False) -> None:
+    # best-effort targets are tracked but, as in the digest, not held against compliance
+    if best_effort:
+        tally["best_effort"] += 1
+    elif state == SlaState.MET:
         tally["met"] += 1
     elif state == SlaState.BREACHED:
         tally["breached"] += 1
@@ -49,14 +52,16 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
             "account": account.name, "plan": account.plan, "tickets": 0,
             "response": _tally(), "resolution": _tally()})
         row["tickets"] += 1
-        _count(row["response"], response.state)
-        _count(row["resolution"], resolution.state)
+        _count(row["response"], response.state, response.best_effort)
+        _count(row["resolution"], resolution.state, resolution.best_effort)
     for name, account in accounts.items():
         if account.plan not in policy.plans:
             continue
         row = rows.setdefault(name, {"account": name, "plan": account.plan, "tickets": 0,
                                      "response": _tally(), "resolution": _tally()})
-        q = quota_for(uow, policy.plans, policy.tz, account, min(now, end))
+        # the month's last instant: `end` itself may already be in the next contract year
+        q = quota_for(uow, policy.plans, policy.tz, account,
+                      min(now, end - timedelta(microseconds=1)))
         row["quota"] = {"used": q.used, "included": q.included, "extra": q.extra,
                         "remaining": q.remaining, "year_start": q.year_start.isoformat(),
                         "year_end": q.year_end.isoformat()}
@@ -71,7 +76,7 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
                                              "response": _tally(), "resolution": _tally()})
         p["tickets"] += row["tickets"]
         for clock in ("response", "resolution"):
-            for k in ("met", "breached", "open", "no_target"):
+            for k in ("met", "breached", "open", "no_target", "best_effort"):
                 p[clock][k] += row[clock][k]
     for p in by_plan.values():
         for clock in ("response", "resolution"):

@@ -108,7 +108,8 @@ class ContextBuilder:
         days = int(row.data.get("reopen_days", 7))
         return {"tz": self._people_tz(uow, ticket), "subject": ticket.subject,
                 "requester_name": self._requester_name(uow, ticket.requester),
-                "resolved_at": at, "resolved_by": ticket.assignee, "resolution": None,
+                "resolved_at": at, "resolved_by": row.data.get("resolved_by"),
+                "resolution": None,
                 "reopen_days": days, "reopen_until": at + timedelta(days=days)}
 
     def _reopened(self, uow, row, ticket):
@@ -153,7 +154,8 @@ class ContextBuilder:
                 "author_name": self._requester_name(uow, sender), "author_email": sender,
                 "subject": ticket.subject, "body": row.data.get("text", ""),
                 "severity": str(ticket.severity), "assignee": ticket.assignee,
-                "received_at": row.created_at, "reopened": bool(row.data.get("reopened"))}
+                "received_at": _parse(row.data.get("received_at")) or row.created_at,
+                "reopened": bool(row.data.get("reopened"))}
 
     def _sla(self, uow, row, ticket):
         account, plan = self._plan_of(uow, ticket)
