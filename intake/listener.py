@@ -33,6 +33,9 @@ class _Handler:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
+        # as a final delivery agent does: the envelope sender becomes Return-Path,
+        # which is how a bounce (null sender, "<>") is recognised
+        raw = f"Return-Path: <{envelope.mail_from or ''}>\r\n".encode() + raw
         incoming = Incoming(raw, self.pipeline.clock(), source="smtp")
         loop = asyncio.get_running_loop()
         try:

@@ -14,7 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, reconnect
+from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, MailboxError, reconnect
 from intake.pipeline import Handled, Incoming, Pipeline
 from store.records import Cursor
 
@@ -91,16 +91,27 @@ class Poller:
                 stored = cursor
                 # Only now, with the outcomes committed, does mail leave the folder.
                 uids = [m.uid for m in result.messages]
-                self.mailbox.quarantine([u for u, h in zip(uids, handled, strict=True)
-                                         if h.quarantined])
-                self.mailbox.move_to_processed([u for u, h in zip(uids, handled, strict=True)
-                                                if not h.quarantined])
+                self._move(uids, handled)
                 done.extend(handled)
                 if nxt is None:
                     break
                 result, shas = nxt
         self._swept = True
         return done
+
+    def _move(self, uids: list[int], handled: list[Handled]) -> None:
+        """Move a committed batch away; a refusal (folder over quota, say) is logged and
+        the mail stays in the folder, handled, rather than stopping intake."""
+        for folder, wanted in ((self.mailbox.quarantine_folder, True),
+                               (self.mailbox.processed_folder, False)):
+            batch = [u for u, h in zip(uids, handled, strict=True) if h.quarantined == wanted]
+            try:
+                self.mailbox.move(batch, folder)
+            except MailboxDisconnected:
+                raise
+            except MailboxError as exc:
+                log.error("could not move %d handled message(s) to %s: %s; they stay in %s "
+                          "and are not handled again", len(batch), folder, exc, self.folder)
 
     def run(self, stop: threading.Event, poll_seconds: float, *,
             clock=time.monotonic) -> None:

@@ -167,7 +167,9 @@ def ingest(ctx: Context, files: tuple[Path, ...]) -> None:
         app = build_app(ctx)
         now = app.clock()
         handled = app.pipeline.run([Incoming(raw, now, f"pipe:{name}") for name, raw in raws])
-    except (OSError, Failure) as exc:
+    except UsageProblem:
+        raise  # a configuration error: exit 2, the operator must fix it
+    except Exception as exc:  # anything else: the MTA keeps the mail and retries
         click.echo(f"intakebot: temporary failure, try again later: {exc}", err=True)
         raise click.exceptions.Exit(EX_TEMPFAIL) from None
     for h in handled:

@@ -107,3 +107,23 @@ def test_over_size_mail_announced_with_size_is_refused_with_552(listener):
         smtp.sendmail(ALICE, [SUPPORT], raw)  # smtplib sends SIZE= where offered
 
     assert refused.value.smtp_code == 552
+
+
+def test_a_null_sender_message_is_recorded_as_a_bounce_and_not_answered(listener, data_dir):
+    # a plain-text bounce from a server that sends no DSN parts: only the empty
+    # envelope sender (MAIL FROM:<>) says what it is
+    raw = mf.mail("notifications@relay.example", "Delivery failure",
+                  "Your message could not be delivered.\n",
+                  message_id="<nullsender-1@relay.example>")
+
+    with _client(listener) as smtp:
+        smtp.ehlo()
+        smtp.mail("<>")
+        smtp.rcpt(SUPPORT)
+        code, _ = smtp.data(raw)
+
+    assert code == 250
+    with Store.open(data_dir) as fresh, fresh.unit_of_work() as uow:
+        outcome = uow.inbound.by_message_id("<nullsender-1@relay.example>")
+        assert outcome.outcome == "bounce"
+        assert uow.outbox.all() == []
