@@ -166,6 +166,12 @@ def _decide(ctx: Context, mail: InboundMail, conversation, opening) -> Result:
             return Result("refused_unauthorised",
                           f"possible spoof of the agent address {mail.sender}: {why}")
     ticket = find_ticket(ctx, mail)
+    if ticket is not None and settings.authserv_id and not settings.is_agent(mail.sender):
+        # a forged requester could reopen a ticket or ask for a higher severity
+        passed, why = classify.authentication_verdict(mail, settings.authserv_id)
+        if not passed:
+            return Result("refused_unauthorised",
+                          f"possible spoof of {mail.sender} on ticket #{ticket.number}: {why}")
     if ticket is not None:
         reply = conversation.reply(ctx, mail, ticket)
         if reply is not None:

@@ -63,9 +63,9 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
         severity=guess.severity, severity_reason=guess.reason, status="open",
         created_at=at, response_due=due.response_due, resolution_due=due.resolution_due,
         contract_year=status.year_start, overage=decision.overage,
-        last_message_id=mail.message_id, updated_at=ctx.now,
+        last_message_id=None if opened_by else mail.message_id, updated_at=ctx.now,
     ))
-    if mail.message_id:
+    if mail.message_id and not opened_by:
         ticket = uow.tickets.link_message_id(ticket.number, mail.message_id)
     stored = store_message(ctx, mail, ticket.number, text)
     uow.events.append(ticket.number, "received", at, raw=mail.sha256,
@@ -74,11 +74,15 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
                       confidence=round(guess.confidence, 2), overage=decision.overage,
                       **stored)
     remaining = status.remaining - 1
+    # opened for a customer by an agent: the customer never saw the agent's mail, so
+    # the acknowledgement starts the thread instead of answering it
     ack = ctx.enqueue("ack", [requester], ticket=ticket, cc=cc, to_customer=True,
-                      in_reply_to=mail.message_id,
+                      in_reply_to=None if opened_by else mail.message_id,
                       data={"quota_used": status.used + 1, "quota_included": status.included,
                             "quota_extra": status.extra, "quota_remaining": max(remaining, 0),
                             "overage": decision.overage, "opened_by": opened_by})
+    if mail.message_id and opened_by:  # the agent's own thread still finds the ticket
+        uow.tickets.link_message_id(ticket.number, mail.message_id)
     uow.events.append(ticket.number, "acknowledged", at, message_id=ack.message_id)
     if ctx.settings.notify:
         ctx.enqueue("agent_new", ctx.settings.notify, ticket=ticket,

@@ -94,6 +94,10 @@ def account_add(ctx: Context, name: str, plan: str, domains: tuple[str, ...],
 
 def _account_view(ctx: Context, uow, acc: Account) -> dict:
     plans = ctx.config.catalogue()
+    if acc.plan not in plans:
+        raise Failure(f"account {acc.name!r} is on plan {acc.plan!r}, which the configuration "
+                      f"no longer defines: add [plans.{acc.plan}] back, or move the account "
+                      "with `intakebot account set-plan`")
     plan = plans[acc.plan]
     contacts = uow.contacts.for_account(acc.name)
     quota = quota_for(uow, plans, ctx.config.tz, acc, _now())
@@ -216,8 +220,11 @@ def contact_add(ctx: Context, account_name: str, email: str, name: str | None) -
         if existing is not None:
             raise Failure(f"{address} is already a contact of account {existing.account!r}; "
                           "an address can belong to one account only")
-        plan = ctx.config.catalogue()[acc.plan]
-        decision = contact_decision(plan, len(uow.contacts.for_account(acc.name)))
+        plans = ctx.config.catalogue()
+        if acc.plan not in plans:
+            raise Failure(f"account {acc.name!r} is on plan {acc.plan!r}, which the "
+                          "configuration no longer defines")
+        decision = contact_decision(plans[acc.plan], len(uow.contacts.for_account(acc.name)))
         if not decision.allowed:
             raise Failure(f"cannot add {address}: {decision.reason}; remove a contact or move "
                           "the account to a larger plan with `intakebot account set-plan`")

@@ -434,6 +434,8 @@ def test_agent_opens_a_ticket_on_behalf_of_a_contact(intake):
         ("globex", CAROL, Severity.CRITICAL)
     [ack] = intake.outbox("ack")
     assert ack.to == [CAROL] and ack.data["opened_by"] == ANA
+    # Carol never saw Ana's mail: her acknowledgement starts the thread
+    assert ack.in_reply_to is None and ack.references == []
     received = dict(intake.events(ticket.number))["received"]
     assert received["opened_by"] == ANA
     intake.assert_moved(processed=[raw])
@@ -704,6 +706,27 @@ def test_a_follow_up_on_the_tagged_thread_does_not_undo_an_agents_severity(intak
 
     assert (handled.outcome, handled.ticket) == ("customer_reply", ticket.number)
     assert intake.ticket(ticket.number).severity == Severity.MAJOR
+
+
+def test_with_authserv_id_a_forged_customer_reply_cannot_reopen_a_ticket(imap_server, store):
+    intake = Intake(imap_server, store, mf.settings(authserv_id="mx.vendor.example"))
+    auth = "dkim=pass header.d={d}; dmarc=pass header.from={d}"
+    intake.deliver(mf.authenticated(mf.mail(ALICE, "[major] Search is slow", "Slow.\n"),
+                                    "mx.vendor.example", auth.format(d="acme.example")))
+    [first] = intake.poll()
+    ticket = intake.ticket(first.ticket)
+    subject = f"Re: [#{ticket.number}] {ticket.subject}"
+    intake.deliver(mf.authenticated(mf.mail(ANA, subject, "Done.\n#resolve\n"),
+                                    "mx.vendor.example", auth.format(d="vendor.example")))
+    intake.poll()
+    forged = intake.deliver(mf.mail(ALICE, subject, "Severity: blocker\nStill broken!\n"))
+
+    [handled] = intake.poll()
+
+    assert handled.outcome == "refused_unauthorised"
+    assert "possible spoof" in intake.outcome(forged).reason
+    after = intake.ticket(ticket.number)
+    assert (after.status, after.severity) == ("resolved", Severity.MAJOR)
 
 
 def test_every_outcome_has_a_test_here():
