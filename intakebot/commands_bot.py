@@ -22,9 +22,10 @@ EX_TEMPFAIL = 75
 def setup_logging(level: str) -> None:
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # library chatter (APScheduler's "Running job ...") only at DEBUG
+    # library chatter only at DEBUG: APScheduler's "Running job ...", and its "skipped:
+    # maximum number of running instances" when new mail wakes a delivery in progress
     if level != "DEBUG":
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
         # mail-parser warns about every part type it does not decode (bounce reports)
         logging.getLogger("mailparser").setLevel(logging.ERROR)
 

@@ -28,8 +28,7 @@ RECORD_EVERY = 10
 # a mail still deferred this long after it was queued is given up and reported to
 # agents (like an MTA's queue lifetime); an outage shorter than this loses nothing
 GIVE_UP_AFTER = timedelta(days=5)
-# how long a deliverer holds the rows it took; after a crash they are due again then
-CLAIM = timedelta(minutes=10)
+
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,20 @@ def _new_id(kind: str, ticket: int | None, domain: str) -> str:
 
 def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now: datetime,
                 limit: int = 100) -> list[Delivery]:
-    """Send the due outbox rows (at most `limit`); record each result."""
+    """Send the due outbox rows (at most `limit`); record each result.
+
+    Only one deliverer works at a time (the running bot, a cron `run --once`,
+    `digest --send`): another finds the lock taken and leaves the rows to it.
+    """
+    with store.job_lock("deliver") as mine:
+        if not mine:
+            log.info("another delivery is running; leaving the outbox to it")
+            return []
+        return _deliver(store, mailer, composer, builder, now, limit)
+
+
+def _deliver(store, mailer, composer: Composer, builder: ContextBuilder, now: datetime,
+             limit: int) -> list[Delivery]:
     with store.unit_of_work() as uow:
         rows = uow.outbox.due(now)[:limit]
         prepared: list[tuple[OutboxRow, object]] = []
@@ -67,9 +79,6 @@ def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now:
             except Exception as exc:  # one row that cannot be built must not block the rest
                 log.exception("cannot compose %s %s", row.kind, row.id)
                 prepared.append((row, exc))
-            # claimed: another deliverer (a cron `run --once`, `digest --send`) skips it
-            uow.outbox.claim(row.id, now + CLAIM)
-        uow.commit()
     if not prepared:
         return []
     recorded: list[Delivery] = []

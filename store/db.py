@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,6 +73,24 @@ class Store:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
+
+    @contextmanager
+    def job_lock(self, name: str) -> Iterator[bool]:
+        """An OS lock for a job that must not run twice at once, in any process.
+
+        Yields False (without waiting) when another holder has it. The kernel drops
+        the lock with its holder, so a killed process never leaves it stuck.
+        """
+        fd = os.open(self.data_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+        finally:
+            os.close(fd)
 
     def deferred_sync(self, flush: bool = True) -> DeferredSync:
         """Archive and body writes in this block share one file-system sync (see DeferredSync)."""

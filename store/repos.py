@@ -97,15 +97,6 @@ class Outbox:
                 return OutboxRow.from_dict(d)
         return None
 
-    def claim(self, row_id: str, until: datetime) -> OutboxRow:
-        """Hold a due row for one deliverer: no one else sees it due before `until`."""
-        doc_id = self._doc.find_id("outbox", "id", row_id)
-        if doc_id is None:
-            raise KeyError(row_id)
-        row = dataclasses.replace(OutboxRow.from_dict(self._doc.get("outbox", doc_id)),
-                                  next_attempt_at=until)
-        self._doc.put("outbox", doc_id, row.to_dict())
-        return row
 
     def due(self, now: datetime) -> list[OutboxRow]:
         """Pending rows whose next attempt is due, oldest first."""

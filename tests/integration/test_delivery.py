@@ -12,7 +12,7 @@ import pytest
 from intakebot.app import App
 from intakebot.clock import FixedClock
 from intakebot.config import parse
-from notifier.jobs import CLAIM, deliver_due
+from notifier.jobs import deliver_due
 from notifier.mailer import SmtpMailer, TemporaryFailure
 from store.records import Account, Contact
 from tests.notifier_helpers import (
@@ -327,8 +327,6 @@ def test_a_crash_mid_batch_leaves_every_row_pending_and_none_lost(app, clock, sm
 
     assert len(smtp_sink.messages) == 1
     assert all(r.status == "pending" for r in outbox(app))
-    assert app.deliver() == []  # still held by the deliverer that crashed
-    clock.now = clock() + CLAIM  # its claim runs out: the rows are due again
     app.deliver()
     got = sorted(m["Message-ID"] for m in sink_mails(smtp_sink))
     # the first one twice (same id, so the recipient's client can drop the copy), none lost
@@ -392,3 +390,13 @@ def test_a_row_that_cannot_be_composed_fails_alone_and_the_rest_go_out(app, cloc
     # the ticket's account is gone: its mails cannot be built, but nothing else waits
     assert results["ack"] == "failed"
     assert not [r for r in outbox(app) if r.status == "pending" and r.kind != "bounce_notice"]
+
+
+def test_a_second_deliverer_leaves_the_outbox_to_the_one_running(app, clock, smtp_sink):
+    open_ticket(app, ALICE, "[blocker] Portal down")
+    with app.store.job_lock("deliver") as mine:  # e.g. the running bot, mid-delivery
+        assert mine
+        assert app.deliver() == []  # a cron `run --once` or `digest --send` meanwhile
+        assert smtp_sink.messages == []
+    assert {d.result for d in app.deliver()} == {"sent"}
+    assert len(smtp_sink.messages) == 2

@@ -310,7 +310,7 @@ def test_repositories_answer_what_the_handlers_ask(store: Store) -> None:
             uow.inbound.record(InboundOutcome(
                 sha256=f"{n:064x}", message_id=None, outcome=outcome,
                 received_at=T0 + timedelta(hours=n), recorded_at=T0 + timedelta(hours=n),
-                sender="Mallory@evil.test", source="smtp"))
+                sender="Mallory@evil.test", source="smtp", answered=True))
         assert uow.inbound.refusals_since("mallory@evil.test", T0) == 2
         assert uow.inbound.refusals_since("mallory@evil.test", T0 + timedelta(minutes=1)) == 1
         uow.commit()
