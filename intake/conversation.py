@@ -65,8 +65,12 @@ def customer_reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, reopen: b
                     to_customer=True)
     requested = _requested_severity(ctx, mail, text, ticket)
     if requested is not None:
-        ticket = change_severity(ctx, ticket, requested, at,
-                                 f"requested by {mail.sender}")
+        # a request for the agents to decide on (`#severity LEVEL` accepts it), not a
+        # change: otherwise any customer could page managers by writing "Severity: blocker"
+        ctx.uow.events.append(ticket.number, "note", at, by=mail.sender,
+                              text=f"customer asks for severity {requested.value} "
+                                   f"(now {Severity(ticket.severity).value})",
+                              severity_requested=requested.value)
     assignee = ctx.settings.agent_address(ticket.assignee)
     to = [assignee] if assignee else list(ctx.settings.notify)
     if to:

@@ -127,6 +127,7 @@ def refuse_unauthorised(ctx: Context, mail: InboundMail, reason: str) -> Result:
         ctx.enqueue("refused_unauthorised", [mail.sender], in_reply_to=mail.message_id,
                     references=[mail.message_id] if mail.message_id else [],
                     data={"subject": mail.subject, "sender": mail.sender,
+                          "sender_name": mail.sender_name,
                           "account": account.name if account else None,
                           "contacts": [c.name or c.email for c in contacts],
                           "spoof_suspected": reason.startswith("possible spoof")})

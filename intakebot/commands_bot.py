@@ -22,6 +22,8 @@ EX_TEMPFAIL = 75
 def setup_logging(level: str) -> None:
     logging.basicConfig(stream=sys.stderr, level=getattr(logging, level),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # aiosmtpd logs every SMTP session (and its own readiness probe) at INFO
+    logging.getLogger("mail.log").setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)
     # library chatter only at DEBUG: APScheduler's "Running job ...", and its "skipped:
     # maximum number of running instances" when new mail wakes a delivery in progress
     if level != "DEBUG":
@@ -241,6 +243,8 @@ def digest(ctx: Context, send: bool, as_json: bool, now: str | None) -> None:
     """Show the manager digest now (and send it with --send)."""
     from notifier.contexts import digest_context
 
+    if send and not ctx.config.managers.addresses:
+        raise UsageProblem("--send needs [managers] addresses in the configuration")
     app = build_app(ctx, now)
     at = app.clock()
     with app.store.unit_of_work() as uow:
@@ -252,8 +256,6 @@ def digest(ctx: Context, send: bool, as_json: bool, now: str | None) -> None:
         _, text, _ = app.composer.render("digest", data, None)
         click.echo(text)
     if send:
-        if not app.staff.managers:
-            raise UsageProblem("--send needs [managers] addresses in the configuration")
         app.queue_digest()
         results = app.deliver()
         sent = [d for d in results if d.kind == "digest"]

@@ -69,7 +69,7 @@ def account_add(ctx: Context, name: str, plan: str, domains: tuple[str, ...],
     for d in domains:
         if not _DOMAIN.match(d.lower()):
             raise UsageProblem(f"--domain {d!r} is not a domain name such as acme.example")
-    start = date(2000, 1, 1)
+    start = date(_now().year, 1, 1)  # the policy's default: contract years from 1 January
     if contract_start is not None:
         try:
             start = date.fromisoformat(contract_start)

@@ -65,7 +65,7 @@ def tickets(ctx: Context, show_all: bool, account: str | None, as_json: bool,
         found = uow.tickets.all(include_archived=True) if show_all else [
             t for t in uow.tickets.open() if t.status in ("open", "pending-customer")]
         found = [t for t in found if (account is None or t.account == account)
-                 and t.created_at <= at]  # as of --now: not yet opened then
+                 and (now is None or t.created_at <= at)]  # --now: not yet opened then
         rows = [ticket_json(t, _clocks(app, uow, t, at)) for t in found]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))

@@ -119,7 +119,7 @@ class ContextBuilder:
 
     def _refused_unauthorised(self, uow, row, ticket):
         d = row.data
-        return {"sender_name": d["sender"].split("@")[0], "sender_email": d["sender"],
+        return {"sender_name": d.get("sender_name") or "", "sender_email": d["sender"],
                 "subject": d.get("subject") or "(no subject)", "account": d.get("account"),
                 "contacts": list(d.get("contacts") or [])}
 
@@ -155,7 +155,8 @@ class ContextBuilder:
                 "subject": ticket.subject, "body": row.data.get("text", ""),
                 "severity": str(ticket.severity), "assignee": ticket.assignee,
                 "received_at": _parse(row.data.get("received_at")) or row.created_at,
-                "reopened": bool(row.data.get("reopened"))}
+                "reopened": bool(row.data.get("reopened")),
+                "severity_requested": row.data.get("severity_requested")}
 
     def _sla(self, uow, row, ticket):
         account, plan = self._plan_of(uow, ticket)

@@ -43,19 +43,23 @@ def _minutes(delta: timedelta) -> int:
 
 
 def business(delta: timedelta, day_length: timedelta) -> str:
-    """A business duration: '2 business days', '6 business hours', '1 business day 3 hours'."""
+    """A business duration as the plans word it: '2 business days', '10 business hours';
+    past two days, '3 business days 6 hours'."""
     total = _minutes(delta)
     per_day = _minutes(day_length)
     days, rest = divmod(total, per_day) if per_day else (0, total)
-    hours, mins = divmod(rest, 60)
-    if days:
+    if days and not rest:
+        return _plural(days, "business day")
+    if days >= 2:
+        hours, mins = divmod(rest, 60)
         parts = [_plural(days, "business day")]
         if hours:
             parts.append(_plural(hours, "hour"))
-    elif hours:
-        parts = [_plural(hours, "business hour")]
     else:
-        return _plural(mins, "business minute")
+        hours, mins = divmod(total, 60)
+        if not hours:
+            return _plural(mins, "business minute")
+        parts = [_plural(hours, "business hour")]
     if mins:
         parts.append(f"{mins} min")
     return " ".join(parts)

@@ -729,6 +729,30 @@ def test_with_authserv_id_a_forged_customer_reply_cannot_reopen_a_ticket(imap_se
     assert (after.status, after.severity) == ("resolved", Severity.MAJOR)
 
 
+def test_a_customers_severity_line_is_a_request_the_agents_decide_on(intake):
+    _, mid, ticket = open_ticket(intake, subject="[major] Search is slow")
+    later = T0 + timedelta(hours=1)
+    intake.deliver(mf.reply(ALICE, f"[#{ticket.number}] {ticket.subject}",
+                            "Severity: blocker\nNobody can search at all now.",
+                            parent_id=mid), later)
+
+    [handled] = intake.poll(later + timedelta(minutes=1))
+
+    assert handled.outcome == "customer_reply"
+    assert intake.ticket(ticket.number).severity == Severity.MAJOR  # unchanged until #severity
+    [notice] = intake.outbox("customer_reply")
+    assert notice.data["severity_requested"] == "blocker"
+
+
+def test_the_refusal_greets_the_sender_by_the_name_they_use(intake):
+    intake.deliver(mf.mail(f"Mallory Jones <{STRANGER}>", "Please help"))
+
+    intake.poll()
+
+    [refusal] = intake.outbox("refused_unauthorised")
+    assert refusal.data["sender_name"] == "Mallory Jones"
+
+
 def test_every_outcome_has_a_test_here():
     covered = {
         "new_ticket", "customer_reply", "agent_reply", "agent_command",

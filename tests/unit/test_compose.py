@@ -221,7 +221,7 @@ def test_ack_shows_times_in_the_requesters_zone_with_the_zone_named(composer):
     assert "Thu 5 Mar 2026, 05:00 EST (America/New_York)" in text
     assert "Thu 5 Mar 2026, 09:00 EST (America/New_York)" in text
     assert "Thu 5 Mar 2026, 05:00 EST (America/New_York)" in html
-    assert "6 business hours" in text and "1 business day 3 hours" in text
+    assert "6 business hours" in text and "10 business hours" in text
     assert "Mon-Fri 10:00-17:00 (Europe/Madrid)" in text
     assert "the service is currently unavailable" in text
     assert "Severity: blocker" in text and "[#42]" in text
@@ -275,6 +275,16 @@ def test_refusal_to_unknown_domain_explains_how_to_become_a_customer(composer):
         "refused_unauthorised", "zed@other.example", ctx, message_id="<r@vendor.example>",
         date=NOW))[1])[0]
     assert "sales@vendor.example" in text and "Nothing was opened" in text
+
+
+def test_customer_reply_notice_shows_a_severity_request_and_how_to_accept_it(composer):
+    to, ctx, ticket = realistic("customer_reply")
+    ctx = {**ctx, "severity": "major", "severity_requested": "blocker"}
+    text, html = parts(roundtrip(composer.compose(
+        "customer_reply", to, ctx, message_id="<cr@vendor.example>", date=NOW,
+        ticket=ticket))[1])
+    assert "asks for severity BLOCKER (now major)" in text
+    assert '"#severity blocker"' in text and "#severity blocker" in html
 
 
 def test_digest_groups_by_account_and_draws_compliance_bars(composer):
@@ -340,7 +350,8 @@ def test_when_names_the_zone():
 @pytest.mark.parametrize(("delta", "expected"), [
     (timedelta(hours=14), "2 business days"),
     (timedelta(hours=6), "6 business hours"),
-    (timedelta(hours=10), "1 business day 3 hours"),
+    (timedelta(hours=10), "10 business hours"),  # plus blocker resolution: "10 hours"
+    (timedelta(hours=27), "3 business days 6 hours"),
     (timedelta(hours=1, minutes=30), "1 business hour 30 min"),
     (timedelta(minutes=45), "45 business minutes"),
 ])
