@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -221,13 +222,19 @@ def explain(ctx: Context, file: Path, as_json: bool, now: str | None) -> None:
     if as_json:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
         return
+    def local(iso):
+        if not iso:
+            return "no target"
+        return datetime.fromisoformat(iso).astimezone(app.policy.tz).strftime(
+            "%a %d %b %Y %H:%M %Z")
+
     click.echo(f"Outcome:   {out['outcome']}  ({out['reason']})")
     if out["account"]:
         click.echo(f"Account:   {out['account']}")
     if out["ticket"]:
         click.echo(f"Ticket:    #{out['ticket']}, {out['severity']} ({out['severity_reason']})")
-        click.echo(f"Response due:   {out['response_due'] or 'no target'}")
-        click.echo(f"Resolution due: {out['resolution_due'] or 'no target'}")
+        click.echo(f"Response due:   {local(out['response_due'])}")
+        click.echo(f"Resolution due: {local(out['resolution_due'])}")
     if out["quota_remaining"] is not None:
         click.echo(f"Quota remaining: {out['quota_remaining']}")
     for m in out["mails"]:

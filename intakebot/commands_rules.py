@@ -31,6 +31,7 @@ def _iso(value: datetime | None) -> str | None:
 def sla(ctx: Context, plan_name: str, severity: str, created: str, as_json: bool) -> None:
     """Show the response and resolution deadlines for a ticket created at --created."""
     policy = build_policy(ctx.config)
+    plan_name = plan_name.lower()  # plan names are lower case; "Plus" means plus
     if plan_name not in policy.plans:
         raise UsageProblem(f"--plan {plan_name!r} is not a plan: use one of "
                            + ", ".join(sorted(policy.plans)))

@@ -26,7 +26,8 @@ def init(path: Path, force: bool) -> None:
         path.write_text(default_config_text(), encoding="utf-8")
     except OSError as exc:
         raise Failure(f"cannot write {path}: {exc.strerror}") from None
-    click.echo(f"Wrote {path}. Edit it, then run `intakebot --config {path} check`.")
+    found = "" if path == Path("intakebot.toml") else f"--config {path} "
+    click.echo(f"Wrote {path}. Edit it, then run `intakebot {found}check`.")
 
 
 @click.command()
@@ -44,7 +45,8 @@ def check(ctx: Context) -> None:
         from intake.mailbox import ImapMailbox, MailboxError
 
         imap = config.imap
-        where = f"{imap.username}@{imap.host}:{imap.effective_port} ({imap.tls})"
+        where = (f"{imap.username}@{imap.host}:{imap.effective_port} "
+                 f"({'no TLS' if imap.tls == 'none' else imap.tls})")
         try:
             box = ImapMailbox(imap.host, imap.effective_port, username=imap.username or "",
                               password=imap.secret("imap") or "", tls=imap.tls,
@@ -63,7 +65,8 @@ def check(ctx: Context) -> None:
         from notifier.mailer import MailerError, SmtpMailer
 
         smtp = config.smtp
-        where = f"{smtp.host}:{smtp.effective_port} ({smtp.tls})"
+        where = (f"{smtp.host}:{smtp.effective_port} "
+                 f"({'no TLS' if smtp.tls == 'none' else smtp.tls})")
         try:
             mailer = SmtpMailer(smtp.host, smtp.effective_port, smtp.tls,
                                 username=smtp.username, password=smtp.secret("smtp"),

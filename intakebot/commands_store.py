@@ -22,10 +22,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _check_plan(ctx: Context, plan: str) -> None:
+def _check_plan(ctx: Context, plan: str) -> str:
+    """The plan's name as configured (names are lower case; "Plus" means plus)."""
     plans = ctx.config.catalogue()
-    if plan not in plans:
+    if plan.lower() not in plans:
         raise UsageProblem(f"plan {plan!r} does not exist: use one of {', '.join(sorted(plans))}")
+    return plan.lower()
 
 
 def _account(uow, name: str) -> Account:
@@ -65,7 +67,7 @@ def account_add(ctx: Context, name: str, plan: str, domains: tuple[str, ...],
     if not _NAME.match(name):
         raise UsageProblem(f"account name {name!r} is not valid: use 1-80 letters, digits, "
                            "spaces and . _ & ' -, starting with a letter or digit")
-    _check_plan(ctx, plan)
+    plan = _check_plan(ctx, plan)
     for d in domains:
         if not _DOMAIN.match(d.lower()):
             raise UsageProblem(f"--domain {d!r} is not a domain name such as acme.example")
@@ -164,7 +166,7 @@ def account_show(ctx: Context, name: str, as_json: bool) -> None:
 @pass_ctx
 def account_set_plan(ctx: Context, name: str, plan: str) -> None:
     """Move account NAME to PLAN (refused while it has more contacts than PLAN allows)."""
-    _check_plan(ctx, plan)
+    plan = _check_plan(ctx, plan)
     limit = ctx.config.catalogue()[plan].contacts
     with ctx.store().unit_of_work() as uow:
         acc = _account(uow, name)

@@ -11,6 +11,18 @@ from intakebot.commands_bot import build_app
 from rules.sla import status
 
 
+class TicketNumber(click.ParamType):
+    """A ticket number as mails write it (#1042) or bare (1042)."""
+
+    name = "N"
+
+    def convert(self, value, param, ctx):
+        text = str(value).strip().lstrip("#")
+        if not text.isdigit() or int(text) < 1:
+            self.fail(f"{value!r} is not a ticket number such as 1042 or #1042", param, ctx)
+        return int(text)
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -96,7 +108,7 @@ def ticket() -> None:
 
 
 @ticket.command("show")
-@click.argument("number", type=click.IntRange(min=1), metavar="N")
+@click.argument("number", type=TicketNumber(), metavar="N")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.option("--now", metavar="ISO8601", default=None, help="SLA states as of this instant.")
 @pass_ctx
@@ -127,10 +139,12 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
                + (", overage" if t.overage else ""))
     click.echo(f"  severity {t.severity} ({t.severity_reason})")
     click.echo(f"  created     {local(data['created_at'])}")
-    click.echo(f"  response    due {local(data['response_due'])}, first reply "
-               f"{local(data['first_response_at'])} [{data.get('response_state', '')}]")
-    click.echo(f"  resolution  due {local(data['resolution_due'])}, resolved "
-               f"{local(data['resolved_at'])} [{data.get('resolution_state', '')}]")
+    first = local(data["first_response_at"]) if data["first_response_at"] else "none yet"
+    solved = local(data["resolved_at"]) if data["resolved_at"] else "not yet"
+    click.echo(f"  response    due {local(data['response_due'])}, first reply: {first} "
+               f"[{data.get('response_state', '')}]")
+    click.echo(f"  resolution  due {local(data['resolution_due'])}, resolved: {solved} "
+               f"[{data.get('resolution_state', '')}]")
     click.echo("Timeline:")
     for e in data["events"]:
         detail = ", ".join(f"{k}={v}" for k, v in e["data"].items()
@@ -139,7 +153,7 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
 
 
 @ticket.command("resolve")
-@click.argument("number", type=click.IntRange(min=1), metavar="N")
+@click.argument("number", type=TicketNumber(), metavar="N")
 @pass_ctx
 def ticket_resolve(ctx: Context, number: int) -> None:
     """Mark ticket N resolved and tell the requester."""

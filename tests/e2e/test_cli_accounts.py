@@ -61,6 +61,13 @@ def test_add_then_show(ib):
     assert start <= date.today() < end
 
 
+def test_plan_names_are_read_without_regard_to_case(ib):
+    assert ib("account", "add", "Initech", "--plan", "Standard").code == 0
+    assert show(ib, "Initech")["plan"] == "standard"
+    assert ib("account", "set-plan", "Initech", "PLUS").code == 0
+    assert show(ib, "Initech")["plan"] == "plus"
+
+
 def test_default_contract_year_is_the_calendar_year(ib, acme):
     view = show(ib, acme)
     year = date.today().year

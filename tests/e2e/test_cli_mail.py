@@ -259,9 +259,15 @@ def test_unknown_ticket(ib, acme, failure, command):
     failure(ib("ticket", command, "4242"), 1, "#4242")
 
 
-@pytest.mark.parametrize("value", ["0", "abc", "#1000"])
+@pytest.mark.parametrize("value", ["0", "abc", "#", "1.5"])
 def test_ticket_number_must_be_a_positive_number(ib, failure, value):
     failure(ib("ticket", "show", value), 2, value)
+
+
+def test_ticket_number_may_be_written_as_mails_write_it(ib, acme, request_eml):
+    _, number = ingest(ib, request_eml)
+    shown = ib("ticket", "show", f"#{number}", "--json")
+    assert shown.code == 0 and shown.json()["number"] == number
 
 
 # -- run and poll
