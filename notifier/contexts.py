@@ -8,6 +8,7 @@ keys each kind needs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -41,6 +42,20 @@ class Staff:
                           address.split("@")[0].lower()):
                 return address
         return None
+
+
+_RULE_LABEL = re.compile(r"\s*\((?:blocker|critical|major|trivial): [^)]*\)")
+
+
+def customer_reason(reason: str) -> str:
+    """The severity's reason in the customer's terms: what in their mail pointed to it,
+    without the rule names and the cues it outweighed (those are for agents)."""
+    text = _RULE_LABEL.sub("", reason.split("; outweighing", 1)[0])
+    if text.startswith("matched "):
+        return "your mail mentions " + text[len("matched "):]
+    if text.startswith("no severity cue"):
+        return "nothing in your mail pointed to another level, so we used our default"
+    return text
 
 
 def _parse(value):
@@ -83,7 +98,8 @@ class ContextBuilder:
         return {
             "tz": self._people_tz(uow, ticket), "subject": ticket.subject,
             "requester_name": self._requester_name(uow, ticket.requester),
-            "severity": str(ticket.severity), "severity_reason": ticket.severity_reason,
+            "severity": str(ticket.severity),
+            "severity_reason": customer_reason(ticket.severity_reason),
             "created_at": ticket.created_at, "response_due": ticket.response_due,
             "response_business": response.duration(day) if response else None,
             "response_best_effort": bool(response and response.best_effort),
