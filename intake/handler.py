@@ -7,6 +7,7 @@ inside a savepoint) and only then removes the message from the mailbox.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -96,26 +97,34 @@ class Context:
         if ticket is not None and to_customer:
             in_reply_to = in_reply_to or ticket.last_message_id
             refs = thread_references(ticket, in_reply_to)
+        elif ticket is not None and ticket.notice_message_id and not in_reply_to:
+            # agents' notices about a ticket thread under its first notice
+            in_reply_to = ticket.notice_message_id
+            refs = [ticket.notice_message_id]
         row = OutboxRow(kind=kind, to=sorted(set(to)), cc=sorted(set(cc) - set(to)),
                         ticket=number, message_id=mid, in_reply_to=in_reply_to,
                         references=refs, data=dict(data or {}), next_attempt_at=self.now,
                         created_at=self.now)
         self.uow.outbox.enqueue(row)
         if ticket is not None:
-            self.uow.tickets.link_message_id(ticket.number, mid)
+            linked = self.uow.tickets.link_message_id(ticket.number, mid)
+            if kind == "agent_new" and not linked.notice_message_id:
+                self.uow.tickets.update(dataclasses.replace(linked, notice_message_id=mid))
         self.queued.append(row)
         return row
 
 
 def thread_references(ticket: Ticket, parent: str | None) -> list[str]:
-    """References for a reply on the ticket's thread: its root, then up to the parent."""
+    """References for a mail on the ticket's thread: its root, the latest messages
+    (ours and the customer's), and last the parent, at most ten in all."""
     ids = [m if m.startswith("<") else f"<{m}>" for m in ticket.message_ids]
+    if parent:
+        parent = parent if parent.startswith("<") else f"<{parent}>"
     if not ids:
         return [parent] if parent else []
-    refs = ids[:1]
-    if parent and parent.strip("<>") != refs[0].strip("<>"):
-        refs.append(parent if parent.startswith("<") else f"<{parent}>")
-    return refs
+    recent = [m for m in ids[1:][-8:] if m != parent]
+    refs = list(dict.fromkeys([ids[0], *recent, *([parent] if parent else [])]))
+    return refs[-10:] if len(refs) > 10 else refs
 
 
 def handle_inbound(mail: InboundMail, uow, policy: Policy, settings: IntakeSettings,

@@ -195,8 +195,10 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
                     continue
                 kind = "sla_breach" if level == "breach" else "sla_warning"
                 mid = _new_id(kind, ticket.number, domain)
+                notice = ticket.notice_message_id
                 uow.outbox.enqueue(OutboxRow(
                     kind=kind, to=to, ticket=ticket.number, message_id=mid,
+                    in_reply_to=notice, references=[notice] if notice else [],
                     next_attempt_at=now, created_at=now,
                     data={"clock": clock.clock, "due": clock.due,
                           "left_seconds": (clock.allowed - clock.elapsed).total_seconds(),

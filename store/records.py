@@ -150,6 +150,8 @@ class Ticket:
     paused: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     message_ids: list[str] = field(default_factory=list)
     last_message_id: str | None = None
+    # the first notice to agents: their later notices about the ticket thread under it
+    notice_message_id: str | None = None
     updated_at: datetime | None = None
 
     @property
@@ -171,6 +173,7 @@ class Ticket:
             "assignee": self.assignee,
             "paused": [[_dt(s), _dt(e)] for s, e in self.paused],
             "message_ids": list(self.message_ids), "last_message_id": self.last_message_id,
+            "notice_message_id": self.notice_message_id,
             "updated_at": _dt(self.updated_at),
         }
 
@@ -189,6 +192,7 @@ class Ticket:
             assignee=d["assignee"],
             paused=[(_parse_dt(s), _parse_dt(e)) for s, e in d["paused"]],
             message_ids=list(d["message_ids"]), last_message_id=d["last_message_id"],
+            notice_message_id=d.get("notice_message_id"),
             updated_at=_parse_dt(d["updated_at"]),
         )
 

@@ -39,9 +39,23 @@ class Tickets:
         return None if d is None else Ticket.from_dict(d)
 
     def update(self, ticket: Ticket) -> Ticket:
-        """Write a changed ticket; an archived one comes back into the hot file."""
-        if self.get(ticket.number) is None:
+        """Write a changed ticket; an archived one comes back into the hot file.
+
+        A ticket's thread only grows: Message-IDs linked since the caller read its
+        copy are kept, so a stale copy can never unlink a mail from its ticket.
+        """
+        current = self.get(ticket.number)
+        if current is None:
             raise KeyError(ticket.number)
+        known = {normalise_message_id(m) for m in ticket.message_ids}
+        missing = [m for m in current.message_ids if normalise_message_id(m) not in known]
+        if missing or (current.notice_message_id and not ticket.notice_message_id):
+            ticket = dataclasses.replace(
+                ticket, message_ids=[*current.message_ids,
+                                     *(m for m in ticket.message_ids
+                                       if normalise_message_id(m) not in
+                                       {normalise_message_id(c) for c in current.message_ids})],
+                notice_message_id=ticket.notice_message_id or current.notice_message_id)
         self._doc.put("tickets", str(ticket.number), ticket.to_dict())
         return ticket
 

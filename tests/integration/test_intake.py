@@ -753,6 +753,30 @@ def test_the_refusal_greets_the_sender_by_the_name_they_use(intake):
     assert refusal.data["sender_name"] == "Mallory Jones"
 
 
+def test_agents_notices_about_a_ticket_thread_under_its_first_notice(intake):
+    _, mid, ticket = open_ticket(intake)
+    [first] = intake.outbox("agent_new")
+    intake.deliver(mf.reply(ALICE, f"[#{ticket.number}] {ticket.subject}", "More detail.",
+                            parent_id=mid), T0 + timedelta(hours=1))
+    intake.poll(T0 + timedelta(hours=1, minutes=1))
+
+    [notice] = intake.outbox("customer_reply")
+    assert notice.in_reply_to == first.message_id and notice.references == [first.message_id]
+
+
+def test_a_reply_to_the_relayed_answer_finds_its_ticket_without_the_token(intake):
+    _, _, ticket = open_ticket(intake)
+    _agent_says(intake, ticket, "Try again now, please.\n#pending")
+    [relayed] = intake.outbox("agent_reply")
+    later = T0 + timedelta(hours=2)
+    intake.deliver(mf.mail(ALICE, "Re: your answer", "Works now, thanks.\n",
+                           in_reply_to=relayed.message_id), later)
+
+    [handled] = intake.poll(later + timedelta(minutes=1))
+
+    assert (handled.outcome, handled.ticket) == ("customer_reply", ticket.number)
+
+
 def test_every_outcome_has_a_test_here():
     covered = {
         "new_ticket", "customer_reply", "agent_reply", "agent_command",

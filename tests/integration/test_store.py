@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -405,3 +406,17 @@ def test_concurrent_writers_in_two_processes_and_threads_lose_nothing(tmp_path: 
             f"{tag}-{i}" for tag in ("t0", "t1", "child") for i in range(per_writer))
         assert [t.number for t in tickets] == list(range(1000, 1000 + 3 * per_writer))
     store.close()
+
+
+def test_an_update_from_a_stale_copy_never_unlinks_a_message_id(store: Store) -> None:
+    with store.unit_of_work() as uow:
+        ticket = uow.tickets.add(Ticket(
+            account="acme", requester="ana@acme.test", subject="Down", severity=Severity.MAJOR,
+            created_at=T0, contract_year=date(2026, 1, 1), message_ids=["<a@acme.test>"]))
+        stale = uow.tickets.get(ticket.number)
+        uow.tickets.link_message_id(ticket.number, "<ack@vendor.test>")
+        uow.tickets.update(dataclasses.replace(stale, status="pending-customer"))
+        after = uow.tickets.get(ticket.number)
+        assert after.status == "pending-customer"
+        assert after.message_ids == ["<a@acme.test>", "<ack@vendor.test>"]
+        assert uow.tickets.by_message_id("<ack@vendor.test>").number == ticket.number
