@@ -6,11 +6,9 @@ configuration on the machine can leak into a result.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -20,18 +18,11 @@ from pathlib import Path
 import pytest
 
 from intakebot.cli import main
+from tests.e2e.e2e_helpers import Ran
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Ran:
-    code: int
-    out: str
-    err: str
-
-    def json(self):
-        return json.loads(self.out)
 
 
 @pytest.fixture(autouse=True)
