@@ -343,7 +343,7 @@ class ImapMailbox:
             raise
         except LoginError as exc:
             self._drop()
-            raise MailboxError(f"login as {self.username!r} refused: {exc}") from exc
+            raise MailboxError(f"login as {self.username!r} refused: {_said(exc)}") from exc
         except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
             self._drop()
             raise MailboxDisconnected(f"{self.host}:{self.port}: {exc!r}") from exc
@@ -402,6 +402,13 @@ def _shutdown(client: IMAPClient) -> None:
         client.shutdown()
     except Exception:
         pass
+
+
+def _said(exc: Exception) -> str:
+    """What the server said, as text (imaplib hands over its reply as bytes)."""
+    arg = exc.args[0] if exc.args else exc
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
+    return text[2:-1] if text.startswith(("b'", 'b"')) else text
 
 
 class Backoff:

@@ -23,6 +23,15 @@ class TicketNumber(click.ParamType):
         return int(text)
 
 
+def _plain(value) -> str:
+    """An event detail as a person reads it: lists joined, yes for true."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if value is True:
+        return "yes"
+    return " ".join(str(value).split())
+
+
 def _iso(value):
     return value.isoformat() if value is not None else None
 
@@ -147,9 +156,9 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
                f"[{data.get('resolution_state', '')}]")
     click.echo("Timeline:")
     for e in data["events"]:
-        detail = ", ".join(f"{k}={v}" for k, v in e["data"].items()
-                           if v not in (None, "", [], {}) and k not in ("body", "raw"))
-        click.echo(f"  {local(e['at'])}  {e['kind']:16} {detail[:100]}")
+        detail = "; ".join(f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in e["data"].items()
+                           if v not in (None, "", [], {}, False) and k not in ("body", "raw"))
+        click.echo(f"  {local(e['at'])}  {e['kind']:16} {detail}")
 
 
 @ticket.command("resolve")
