@@ -8,7 +8,6 @@ inside a savepoint) and only then removes the message from the mailbox.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +15,8 @@ from datetime import datetime, timedelta
 from intake import classify
 from intake.parse import InboundMail
 from rules.policy import Policy
-from store.records import InboundOutcome, OutboxRow, Ticket
+from rules.staff import agent_name, find_agent
+from store.records import InboundOutcome, OutboxRow, Ticket, new_message_id
 
 OUTCOMES = (
     "new_ticket", "customer_reply", "agent_reply", "agent_command", "refused_unauthorised",
@@ -46,18 +46,11 @@ class IntakeSettings:
         return address.lower() in {a.lower() for a in self.agents}
 
     def agent_name(self, address: str) -> str:
-        return self.agent_names.get(address.lower()) or address.split("@")[0].capitalize()
+        return agent_name(address, self.agent_names)
 
     def agent_address(self, name_or_address: str | None) -> str | None:
         """The address of an assignee given by name or address, when it is an agent's."""
-        if not name_or_address:
-            return None
-        wanted = name_or_address.strip().lower()
-        for address in self.agents:
-            if wanted in (address.lower(), self.agent_name(address).lower(),
-                          address.split("@")[0].lower()):
-                return address
-        return None
+        return find_agent(name_or_address, self.agents, self.agent_names)
 
 
 @dataclass
@@ -83,8 +76,7 @@ class Context:
         self.queued: list[OutboxRow] = []
 
     def message_id(self, kind: str, ticket: int | None) -> str:
-        tag = f"{ticket}." if ticket is not None else ""
-        return f"<{kind}.{tag}{uuid.uuid4().hex[:20]}@{self.settings.support_domain}>"
+        return new_message_id(kind, ticket, self.settings.support_domain)
 
     def enqueue(self, kind: str, to: Iterable[str], *, ticket: Ticket | None = None,
                 data: Mapping | None = None, cc: Iterable[str] = (),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from rules.entitlements import contract_year
 from rules.policy import Policy
 from rules.sla import status
+from rules.staff import agent_name, find_agent
 from store.quota import quota_for
 from store.records import OutboxRow, Ticket
 
@@ -30,18 +31,10 @@ class Staff:
     managers: tuple[str, ...] = ()
 
     def name_of(self, address: str) -> str:
-        return dict(self.agent_names).get(address.lower()) or \
-            address.split("@")[0].capitalize()
+        return agent_name(address, dict(self.agent_names))
 
     def address_of(self, name: str | None) -> str | None:
-        if not name:
-            return None
-        wanted = name.strip().lower()
-        for address in self.agents:
-            if wanted in (address.lower(), self.name_of(address).lower(),
-                          address.split("@")[0].lower()):
-                return address
-        return None
+        return find_agent(name, self.agents, dict(self.agent_names))
 
 
 _RULE_LABEL = re.compile(r"\s*\((?:blocker|critical|major|trivial): [^)]*\)")

@@ -8,7 +8,6 @@ lock is not held while talking to the mail server.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +16,7 @@ from notifier.contexts import ContextBuilder, Staff
 from notifier.mailer import PermanentFailure, TemporaryFailure
 from rules.policy import Policy
 from rules.sla import SlaState, status
-from store.records import OutboxRow
+from store.records import OutboxRow, new_message_id
 
 log = logging.getLogger("intakebot.notifier")
 
@@ -42,11 +41,6 @@ class Delivery:
 
 def retry_delay(attempts: int) -> timedelta:
     return min(RETRY_CAP, RETRY_FIRST * (2 ** min(attempts, 16)))
-
-
-def _new_id(kind: str, ticket: int | None, domain: str) -> str:
-    tag = f"{ticket}." if ticket is not None else ""
-    return f"<{kind}.{tag}{uuid.uuid4().hex[:20]}@{domain}>"
 
 
 def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now: datetime,
@@ -140,7 +134,7 @@ def _record(store, results, rows, composer: Composer, staff: Staff,
             if row.kind != "bounce_notice" and staff.notify:
                 ticket = uow.tickets.get(row.ticket) if row.ticket is not None else None
                 subject = row.data.get("subject") or (ticket.subject if ticket else "")
-                mid = _new_id("bounce_notice", row.ticket, composer.support.domain)
+                mid = new_message_id("bounce_notice", row.ticket, composer.support.domain)
                 uow.outbox.enqueue(OutboxRow(
                     kind="bounce_notice", to=list(staff.notify), ticket=row.ticket,
                     message_id=mid, next_attempt_at=now, created_at=now,
@@ -194,7 +188,7 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
                 if not to:
                     continue
                 kind = "sla_breach" if level == "breach" else "sla_warning"
-                mid = _new_id(kind, ticket.number, domain)
+                mid = new_message_id(kind, ticket.number, domain)
                 notice = ticket.notice_message_id
                 uow.outbox.enqueue(OutboxRow(
                     kind=kind, to=to, ticket=ticket.number, message_id=mid,
@@ -222,7 +216,7 @@ def queue_digest(store, staff: Staff, domain: str, now: datetime) -> OutboxRow |
         previous = [r for r in uow.outbox.all() if r.kind == "digest"]
         since = max((r.created_at for r in previous), default=None)
         row = OutboxRow(kind="digest", to=list(staff.managers),
-                        message_id=_new_id("digest", None, domain), next_attempt_at=now,
+                        message_id=new_message_id("digest", None, domain), next_attempt_at=now,
                         created_at=now, data={"since": since})
         uow.outbox.enqueue(row)
         uow.commit()

@@ -217,6 +217,13 @@ class Event:
                    data=dict(d["data"]), raw=d["raw"])
 
 
+def new_message_id(kind: str, ticket: int | None, domain: str) -> str:
+    """A fresh Message-ID for a mail the bot sends, under the support domain; it names the
+    kind and ticket so a person reading headers (or a bounce) sees what it was."""
+    tag = f"{ticket}." if ticket is not None else ""
+    return f"<{kind}.{tag}{uuid.uuid4().hex[:20]}@{domain}>"
+
+
 @dataclass(kw_only=True)
 class OutboxRow:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
