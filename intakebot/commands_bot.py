@@ -255,7 +255,8 @@ def digest(ctx: Context, send: bool, as_json: bool, now: str | None) -> None:
     app = build_app(ctx, now)
     at = app.clock()
     with app.store.unit_of_work() as uow:
-        previous = [r.created_at for r in uow.outbox.all() if r.kind == "digest"]
+        previous = [r.created_at for r in uow.outbox.all()
+                    if r.kind == "digest" and r.created_at <= at]
         data = digest_context(uow, app.policy, at, max(previous, default=None))
     if as_json:
         click.echo(json.dumps(data, indent=2, default=_jsonable, ensure_ascii=False))

@@ -213,7 +213,7 @@ def queue_digest(store, staff: Staff, domain: str, now: datetime) -> OutboxRow |
     if not staff.managers:
         return None
     with store.unit_of_work() as uow:
-        previous = [r for r in uow.outbox.all() if r.kind == "digest"]
+        previous = [r for r in uow.outbox.all() if r.kind == "digest" and r.created_at <= now]
         since = max((r.created_at for r in previous), default=None)
         row = OutboxRow(kind="digest", to=list(staff.managers),
                         message_id=new_message_id("digest", None, domain), next_attempt_at=now,

@@ -273,3 +273,15 @@ def test_the_first_digest_does_not_say_nothing_was_opened(tmp_path, smtp_sink):
     assert "Opened: 0" not in body
     assert f"#{number} acme, major: [major] Search is slow" in body
     app.close()
+
+
+def test_a_digest_from_a_future_dated_test_run_does_not_stop_todays(tmp_path, smtp_sink):
+    clock = FixedClock(at(2026, 3, 2, 7, 0))  # Monday before the 08:00 digest
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    seed(app, clock())
+    clock.now = at(2026, 3, 4, 8, 5)  # someone tried `run --once --now` on Wednesday
+    app.queue_digest()
+    clock.now = at(2026, 3, 2, 8, 5)  # back to the real Monday morning
+
+    assert app.digest_due(clock())
+    app.close()
