@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from intake import classify
 from intake.handler import Context, Result
@@ -11,7 +11,7 @@ from intake.reply import new_text
 from rules.entitlements import quota_decision
 from rules.severity import infer
 from rules.sla import deadlines
-from store.quota import quota_for as account_quota
+from store.quota import quota_for
 from store.records import Account, Contact, Ticket
 
 
@@ -27,11 +27,6 @@ def new_mail(ctx: Context, mail: InboundMail) -> Result:
     return open_ticket(ctx, mail, contact, new_text(mail.text) or mail.text)
 
 
-def quota_for(ctx: Context, account: Account, at: datetime):
-    """The account's quota status for the contract year that contains `at`."""
-    return account_quota(ctx.uow, ctx.policy.plans, ctx.policy.tz, account, at)
-
-
 def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
                 opened_by: str | None = None) -> Result:
     """Open a ticket for `contact` from `mail` (or refuse it over quota)."""
@@ -44,7 +39,7 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
     at = mail.received_at
     guess = infer(mail.subject, text, _flat_headers(mail), extra_rules=policy.severity_rules,
                   default=policy.default_severity)
-    status = quota_for(ctx, account, at)
+    status = quota_for(uow, policy.plans, policy.tz, account, at)
     decision = quota_decision(status, guess.severity,
                               on_exhausted=account.overage_policy or policy.on_exhausted,
                               blocker_always_accepted=policy.blocker_always_accepted)
