@@ -1,4 +1,4 @@
-"""Pure detection on a parsed `InboundMail`: own mail, bounces, auto-replies, thread ids, auth.
+"""Pure detection on a parsed `InboundMail`: own mail, bounces, auto-replies, thread ids.
 
 The handler decides the order and does the store work; nothing here has side effects.
 """
@@ -102,72 +102,3 @@ def thread_ids(mail: InboundMail) -> tuple[str, ...]:
     for mid in (*mail.in_reply_to, *reversed(mail.references)):
         seen.setdefault(mid, None)
     return tuple(seen)
-
-
-def _strip_comments(value: str) -> str:
-    previous = None
-    while previous != value:  # nested comments: peel from the inside out
-        previous, value = value, re.sub(r"\([^()]*\)", " ", value)
-    return value
-
-
-def _parse_results(header: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
-    """(authserv-id, [(method, result, {property: value})]) of one Authentication-Results."""
-    parts = [p.strip() for p in _strip_comments(header).split(";")]
-    authserv = parts[0].split()[0].lower() if parts and parts[0].split() else ""
-    results = []
-    for part in parts[1:]:
-        tokens = part.split()
-        if not tokens or "=" not in tokens[0]:
-            continue
-        method, _, result = tokens[0].partition("=")
-        props = {}
-        for token in tokens[1:]:
-            key, eq, value = token.partition("=")
-            if eq:
-                props[key.lower()] = value.strip('"').lower()
-        results.append((method.lower(), result.lower(), props))
-    return authserv, results
-
-
-def _aligned(signer: str, from_domain: str) -> bool:
-    signer, from_domain = signer.lower().strip("."), from_domain.lower().strip(".")
-    if signer == from_domain:
-        return True
-    shorter, longer = sorted((signer, from_domain), key=len)
-    # Parent/child within one organisation; a bare TLD never counts as a parent.
-    return "." in shorter and longer.endswith("." + shorter)
-
-
-def authentication_verdict(mail: InboundMail, authserv_id: str) -> tuple[bool, str]:
-    """Whether our own MX vouches for the From domain, and why (for the log).
-
-    Only the topmost Authentication-Results carrying our authserv-id counts: our
-    MX prepends it, and anything below it may have been written by the sender.
-    """
-    if not mail.sender:
-        return False, "no From address"
-    from_domain = mail.sender.rpartition("@")[2]
-    ours = None
-    for header in mail.headers.get("authentication-results", ()):
-        authserv, results = _parse_results(header)
-        if authserv == authserv_id.lower():
-            ours = results
-            break
-    if ours is None:
-        return False, f"no Authentication-Results from {authserv_id}"
-    if any(m == "dmarc" and r == "pass" for m, r, _ in ours):
-        return True, "dmarc=pass"
-    signers = []
-    for method, result, props in ours:
-        if method != "dkim" or result != "pass":
-            continue
-        signer = props.get("header.d") or props.get("header.i", "").rpartition("@")[2]
-        if signer and _aligned(signer, from_domain):
-            return True, f"dkim=pass for {signer}, aligned with {from_domain}"
-        if signer:
-            signers.append(signer)
-    if signers:
-        return False, f"dkim=pass for {', '.join(signers)}, not aligned with {from_domain}"
-    seen = ", ".join(f"{m}={r}" for m, r, _ in ours if m in ("dmarc", "dkim")) or "none"
-    return False, f"no dmarc=pass or aligned dkim=pass from {authserv_id} (saw: {seen})"

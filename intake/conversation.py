@@ -1,241 +1,148 @@
-"""Mail on an existing thread: agent replies and commands, customer comments, bounces."""
+"""Mail on an existing ticket: agent replies and commands, customers' replies, outsiders'
+mail, bounces. Each becomes lifecycle transitions (rules/lifecycle.py) kept through the
+context; nothing here changes a ticket by hand.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import timedelta
-
 from intake import classify, opening
-from intake.handler import TEXT_LIMIT, Context, Result, within_reopen_window
+from intake.context import Context, Result
 from intake.parse import InboundMail
-from intake.reply import KNOWN, AgentCommand, new_text, parse_commands
+from intake.reply import KNOWN, AgentCommand, describe, new_text, parse_commands
+from rules import lifecycle
+from rules.lifecycle import Change, Outcome, ReplyRoute
+from rules.notices import BounceNotice, CommandError
 from rules.plans import Severity
+from rules.recipients import may_add_to
 from rules.severity import infer
 from rules.sla import deadlines
-from store.records import Ticket
+from rules.ticket import Ticket
 
 
-def reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result | None:
+def reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, on_thread: bool) -> Result | None:
     """Handle `mail` as a reply on `ticket`; None when it must be treated as new mail."""
     sender = mail.sender
     if ctx.settings.is_agent(sender):
         return agent_reply(ctx, mail, ticket)
     contact = ctx.uow.contacts.get(sender)
-    on_thread = sender == ticket.requester or sender in [c.lower() for c in ticket.cc]
-    if contact is None or contact.account != ticket.account:
+    if not may_add_to(sender, account=ticket.account,
+                      contact_account=contact.account if contact else None, is_agent=False):
         if not on_thread:
-            return None  # a stranger cannot comment on someone's ticket by guessing [#N]
-    if ticket.status in ("resolved", "closed"):
-        if not within_reopen_window(ticket, mail.received_at, ctx.settings.reopen_days):
-            return None  # an old ticket: the mail opens a new one
-        return customer_reply(ctx, mail, ticket, reopen=True)
-    return customer_reply(ctx, mail, ticket, reopen=False)
-
-
-def _link(ctx: Context, ticket: Ticket, mail: InboundMail) -> Ticket:
-    if mail.message_id:
-        ticket = ctx.uow.tickets.link_message_id(ticket.number, mail.message_id)
-    return ticket
-
-
-def customer_reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, reopen: bool) -> Result:
-    at = mail.received_at
+            return None  # a stranger cannot reach someone's ticket by guessing [#N]
+        return outsider_reply(ctx, mail, ticket)
+    if lifecycle.reply_route(ticket, mail.received_at, ctx.settings.reopen_days) \
+            is ReplyRoute.NEW_TICKET:
+        return None  # an old ticket: the mail opens a new one
     text = new_text(mail.text) or mail.text
-    ticket = _link(ctx, ticket, mail)
-    changes: dict = {"last_message_id": mail.message_id or ticket.last_message_id,
-                     "updated_at": ctx.now}
-    if mail.sender != ticket.requester and mail.sender not in ticket.cc:
-        changes["cc"] = [*ticket.cc, mail.sender]
-    if ticket.status == "pending-customer":
-        changes["status"] = "open"
-        changes["paused"] = _close_pause(ticket.paused, at)
-    if reopen:
-        # the time it spent resolved does not count against the resolution target
-        ended = ticket.resolved_at or ticket.closed_at
-        changes.update(status="open", resolved_at=None, closed_at=None,
-                       paused=[*ticket.paused, (ended, at)] if ended and ended < at
-                       else ticket.paused)
-    ticket = ctx.uow.tickets.update(dataclasses.replace(ticket, **changes))
-    stored = opening.store_message(ctx, mail, ticket.number, text)
-    ctx.uow.events.append(ticket.number, "customer_reply", at, raw=mail.sha256,
-                          sender=mail.sender, **stored)
-    if reopen:
-        ctx.uow.events.append(ticket.number, "reopened", at, by=mail.sender)
-        ctx.enqueue("reopened", [ticket.requester], cc=ticket.cc, ticket=ticket,
-                    to_customer=True)
-    requested = _requested_severity(ctx, mail, text, ticket)
-    if requested is not None:
-        # a request for the agents to decide on (`#severity LEVEL` accepts it), not a
-        # change: otherwise any customer could page managers by writing "Severity: blocker"
-        ctx.uow.events.append(ticket.number, "note", at, by=mail.sender,
-                              text=f"customer asks for severity {requested.value} "
-                                   f"(now {Severity(ticket.severity).value})",
-                              severity_requested=requested.value)
-    assignee = ctx.settings.agent_address(ticket.assignee)
-    to = [assignee] if assignee else list(ctx.settings.notify)
-    if to:
-        ctx.enqueue("customer_reply", to, ticket=ticket,
-                    data={"text": text[:TEXT_LIMIT], "sender": mail.sender, "reopened": reopen,
-                          "received_at": at,
-                          "attachments": stored.get("attachments", []),
-                          "severity_requested": requested.value if requested else None})
-    return Result("customer_reply", ("reopened the ticket; " if reopen else "")
-                  + f"comment from {mail.sender}", ticket=ctx.uow.tickets.get(ticket.number),
-                  account=ticket.account)
+    change = lifecycle.customer_reply(
+        ticket, ctx.inbound(text), reopen_days=ctx.settings.reopen_days,
+        now=ctx.now, severity_requested=_requested_severity(text, ticket))
+    reopened = ticket.status != change.ticket.status and not ticket.status.active
+    ticket = ctx.keep(change)
+    return Result(Outcome.CUSTOMER_REPLY, ("reopened the ticket; " if reopened else "")
+                  + f"comment from {sender}", ticket=ticket, account=ticket.account)
 
 
-def _requested_severity(ctx: Context, mail: InboundMail, text: str,
-                        ticket: Ticket) -> Severity | None:
-    """A severity the customer asked for with an explicit tag, when it differs."""
+def outsider_reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result:
+    text = new_text(mail.text) or mail.text
+    ticket = ctx.keep(lifecycle.outsider_reply(ticket, ctx.inbound(text), now=ctx.now))
+    return Result(Outcome.OUTSIDER_REPLY, f"{mail.sender} may not add to ticket "
+                  f"#{ticket.number}: recorded for the agents, not posted",
+                  ticket=ticket, account=ticket.account)
+
+
+def _requested_severity(text: str, ticket: Ticket) -> Severity | None:
+    """A severity the customer asked for with an explicit tag."""
     # only the customer's new lines count: a reply's subject repeats the original
     # tag, and an agent's change must not be undone by "any news?"
     guess = infer("", text, None, default=ticket.severity)
-    if guess.confidence >= 1.0 and guess.severity != ticket.severity:
-        return guess.severity
-    return None
+    return guess.severity if guess.confidence >= 1.0 else None
 
 
-def _close_pause(paused, at):
-    return [(s, e if e is not None else at) for s, e in paused]
-
-
-def change_severity(ctx: Context, ticket: Ticket, severity: Severity, at, why: str) -> Ticket:
-    account = ctx.uow.accounts.get(ticket.account)
-    plan = ctx.policy.plan(account.plan)
-    due = deadlines(plan, severity, ticket.created_at, ctx.policy.calendar(plan))
-    old = ticket.severity
-    ticket = ctx.uow.tickets.update(dataclasses.replace(
-        ticket, severity=severity, severity_reason=why, response_due=due.response_due,
-        resolution_due=due.resolution_due, updated_at=ctx.now))
-    ctx.uow.events.append(ticket.number, "severity_changed", at, old=Severity(old).value,
-                          new=severity.value, why=why)
-    return ticket
+def _refuse_commands(ctx: Context, mail: InboundMail, parsed, ticket: Ticket | None) -> Result:
+    errors = tuple(describe(p) for p in parsed.problems)
+    ctx.answer(CommandError(errors=errors, known=KNOWN, subject=mail.subject), ticket)
+    return Result(Outcome.AGENT_COMMAND, f"from agent {mail.sender}: nothing done or relayed; "
+                  f"errors: {'; '.join(errors)}", ticket=ticket,
+                  account=ticket.account if ticket else None)
 
 
 def agent_reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result:
-    at = mail.received_at
-    agent = mail.sender
-    commands, text = parse_commands(new_text(mail.text) or mail.text)
-    ticket = _link(ctx, ticket, mail)
+    parsed = parse_commands(new_text(mail.text) or mail.text)
+    if not parsed.ok:
+        # one mistyped command and nothing of the mail happens: a half-applied mail
+        # (relayed, but not resolved) is worse than one the agent sends again
+        return _refuse_commands(ctx, mail, parsed, ticket)
+    agent, relay = mail.sender, parsed.text.strip()
+    change = lifecycle.link(ticket, mail.message_id, now=ctx.now)
     done: list[str] = []
-    errors = [c.argument for c in commands if c.name == "error"]
-    relay = text.strip()
     if relay:
         first = ticket.first_response_at is None
-        ticket = ctx.uow.tickets.update(dataclasses.replace(
-            ticket, first_response_at=ticket.first_response_at or at, updated_at=ctx.now,
-            assignee=ticket.assignee or ctx.settings.agent_name(agent)))
-        stored = opening.store_message(ctx, mail, ticket.number, relay)
-        ctx.uow.events.append(ticket.number, "agent_reply", at, raw=mail.sha256, agent=agent,
-                              first_response=first, **stored)
-        ctx.enqueue("agent_reply", [ticket.requester], cc=ticket.cc, ticket=ticket,
-                    to_customer=True,
-                    data={"text": relay[:TEXT_LIMIT], "agent": agent,
-                          "agent_name": ctx.settings.agent_name(agent),
-                          "attachments": stored.get("attachments", [])})
+        change = lifecycle.agent_reply(ticket, ctx.inbound(relay),
+                                       agent_name=ctx.settings.agent_name(agent), now=ctx.now)
         done.append("relayed" + (" (first response)" if first else ""))
-    for command in commands:
-        if command.name != "error":
-            ticket = apply_command(ctx, ticket, command, agent, at)
-            done.append(f"#{command.name}")
-    if errors:
-        _tell_agent(ctx, mail, errors, ticket)
-    outcome = "agent_reply" if relay or not commands else "agent_command"
-    return Result(outcome, f"from agent {agent}: " + (", ".join(done) or "nothing to relay")
-                  + (f"; errors: {'; '.join(errors)}" if errors else ""),
-                  ticket=ctx.uow.tickets.get(ticket.number), account=ticket.account)
+    for command in parsed.commands:
+        change = change.then(command_change(ctx, change.ticket, command, agent,
+                                            mail.received_at))
+        done.append(f"#{command.name}")
+    ticket = ctx.keep(change)
+    outcome = Outcome.AGENT_REPLY if relay or not parsed.commands else Outcome.AGENT_COMMAND
+    return Result(outcome, f"from agent {agent}: " + (", ".join(done) or "nothing to relay"),
+                  ticket=ticket, account=ticket.account)
 
 
-def apply_command(ctx: Context, ticket: Ticket, command: AgentCommand, agent: str,
-                  at) -> Ticket:
-    uow = ctx.uow
+def command_change(ctx: Context, ticket: Ticket, command: AgentCommand, agent: str,
+                   at) -> Change:
+    """The transition one agent command asks for."""
+    settings = ctx.settings
     if command.name == "note":
-        uow.events.append(ticket.number, "note", at, agent=agent, text=command.argument)
-        return ticket
+        return lifecycle.note(ticket, command.argument or "", at, by=agent)
     if command.name == "severity":
-        return change_severity(ctx, ticket, Severity(command.argument), at,
-                               f"set by {ctx.settings.agent_name(agent)}")
+        severity = Severity(command.argument)
+        account = ctx.uow.accounts.get(ticket.account)
+        plan = ctx.policy.plan(account.plan)
+        due = deadlines(plan, severity, ticket.created_at, ctx.policy.calendar(plan))
+        return lifecycle.change_severity(ticket, severity, due, at,
+                                         why=f"set by {settings.agent_name(agent)}", now=ctx.now)
     if command.name == "assign":
-        address = ctx.settings.agent_address(command.argument)
-        name = ctx.settings.agent_name(address) if address else command.argument
-        uow.events.append(ticket.number, "assigned", at, agent=agent, assignee=name)
-        return uow.tickets.update(dataclasses.replace(ticket, assignee=name,
-                                                      updated_at=ctx.now))
+        address = settings.staff.address_of(command.argument)
+        name = settings.agent_name(address) if address else command.argument
+        return lifecycle.assign(ticket, name, at, by=agent, now=ctx.now)
     if command.name == "pending":
-        if ticket.status != "open":
-            return ticket
-        uow.events.append(ticket.number, "pending", at, agent=agent)
-        return uow.tickets.update(dataclasses.replace(
-            ticket, status="pending-customer", paused=[*ticket.paused, (at, None)],
-            updated_at=ctx.now))
+        return lifecycle.pending(ticket, at, by=agent, now=ctx.now)
     if command.name == "resolve":
-        return resolve(ctx, ticket, at, by=agent)
-    return ticket
-
-
-def resolve(ctx: Context, ticket: Ticket, at, *, by: str) -> Ticket:
-    """Mark resolved and tell the requester (also used by the CLI)."""
-    if ticket.status in ("resolved", "closed"):
-        return ticket
-    ticket = ctx.uow.tickets.update(dataclasses.replace(
-        ticket, status="resolved", resolved_at=at, paused=_close_pause(ticket.paused, at),
-        updated_at=ctx.now))
-    ctx.uow.events.append(ticket.number, "resolved", at, by=by)
-    name = ctx.settings.agent_name(by) if ctx.settings.is_agent(by) else None
-    ctx.enqueue("resolved", [ticket.requester], cc=ticket.cc, ticket=ticket, to_customer=True,
-                data={"reopen_days": ctx.settings.reopen_days, "resolved_by": name})
-    return ticket
-
-
-def close_settled(uow, reopen_days: int, now) -> list[int]:
-    """Close tickets resolved longer ago than the reopen window (then they can be archived).
-
-    A reply after that opens a new ticket anyway; closing makes it final.
-    """
-    closed = []
-    window = timedelta(days=reopen_days)
-    for ticket in uow.tickets.open():
-        if ticket.status == "resolved" and ticket.resolved_at is not None \
-                and now - ticket.resolved_at > window:
-            at = ticket.resolved_at + window
-            uow.tickets.update(dataclasses.replace(ticket, status="closed", closed_at=at,
-                                                   updated_at=now))
-            uow.events.append(ticket.number, "closed", at, after_days=reopen_days)
-            closed.append(ticket.number)
-    return closed
-
-
-def _tell_agent(ctx: Context, mail: InboundMail, errors: list[str],
-                ticket: Ticket | None) -> None:
-    ctx.enqueue("command_error", [mail.sender], ticket=ticket, in_reply_to=mail.message_id,
-                references=[mail.message_id] if mail.message_id else [],
-                data={"errors": errors, "known": KNOWN, "subject": mail.subject})
+        return lifecycle.resolve(ticket, at, by=agent, by_name=settings.agent_name(agent),
+                                 reopen_days=settings.reopen_days, now=ctx.now)
+    return Change(ticket)  # `#open` only means something in a new mail
 
 
 def agent_command(ctx: Context, mail: InboundMail) -> Result:
     """A new mail (not a reply) from an agent: `#open EMAIL` opens a ticket for a contact."""
-    commands, text = parse_commands(new_text(mail.text) or mail.text)
-    opens = [c for c in commands if c.name == "open"]
-    errors = [c.argument for c in commands if c.name == "error"]
+    parsed = parse_commands(new_text(mail.text) or mail.text)
+    if not parsed.ok:
+        return _refuse_commands(ctx, mail, parsed, None)
+    opens = [c for c in parsed.commands if c.name == "open"]
     if not opens:
-        errors = errors or [f"a new mail from an agent needs a command such as "
-                            f"#open customer@example.com; known: {KNOWN}"]
-        _tell_agent(ctx, mail, errors, None)
-        return Result("agent_command", "no usable command: " + "; ".join(errors))
+        error = (f"a new mail from an agent needs a command such as "
+                 f"#open customer@example.com; known: {KNOWN}")
+        ctx.answer(CommandError(errors=(error,), known=KNOWN, subject=mail.subject))
+        return Result(Outcome.AGENT_COMMAND, "no usable command: " + error)
     email = opens[0].argument
     contact = ctx.uow.contacts.get(email)
     if contact is None:
-        _tell_agent(ctx, mail, [f"{email} is not an authorised contact of any account"], None)
-        return Result("agent_command", f"#open {email}: not an authorised contact")
-    result = opening.open_ticket(ctx, mail, contact, text.strip() or mail.subject,
+        error = f"{email} is not an authorised contact of any account"
+        ctx.answer(CommandError(errors=(error,), known=KNOWN, subject=mail.subject))
+        return Result(Outcome.AGENT_COMMAND, f"#open {email}: not an authorised contact")
+    result = opening.open_ticket(ctx, mail, contact, parsed.text.strip() or mail.subject,
                                  opened_by=mail.sender)
     if result.ticket is not None:
-        ticket = result.ticket
-        for command in commands:
-            if command.name not in ("open", "error"):
-                ticket = apply_command(ctx, ticket, command, mail.sender, mail.received_at)
-        result.ticket = ctx.uow.tickets.get(ticket.number)
-    return Result("agent_command", f"#open {email}: {result.outcome} ({result.reason})",
+        change = Change(result.ticket)
+        for command in parsed.commands:
+            if command.name != "open":
+                change = change.then(command_change(ctx, change.ticket, command, mail.sender,
+                                                    mail.received_at))
+        result.ticket = ctx.keep(change)
+    return Result(Outcome.AGENT_COMMAND, f"#open {email}: {result.outcome} ({result.reason})",
                   ticket=result.ticket, account=result.account,
                   quota_remaining=result.quota_remaining)
 
@@ -247,27 +154,25 @@ def bounce(ctx: Context, mail: InboundMail) -> Result:
     agent notice, or a bounce notice itself) is only recorded, so a dead staff
     address can never start a loop of notices.
     """
-    staff = {a.lower() for a in [*ctx.settings.agents, *ctx.settings.notify]}
+    staff = ctx.settings.staff
     for mid in classify.bounced_message_ids(mail):
         ticket = ctx.uow.tickets.by_message_id(mid)
         if ticket is None:
             continue
         row = ctx.uow.outbox.by_message_id(mid)
-        recipients = (row.to + row.cc) if row else [ticket.requester]
-        ctx.uow.events.append(ticket.number, "note", mail.received_at, raw=mail.sha256,
-                              bounce_of=mid, text=f"delivery failed: {mail.subject}")
+        recipients = tuple(row.to + row.cc) if row else (ticket.requester,)
         to_staff = row is not None and (row.kind == "bounce_notice"
-                                        or all(r.lower() in staff for r in recipients))
-        if ctx.settings.notify and not to_staff:
-            ctx.enqueue("bounce_notice", ctx.settings.notify, ticket=ticket,
-                        data={"bounced_message_id": mid, "recipients": recipients,
-                              "original_kind": row.kind if row else "mail",
-                              "original_subject": ticket.subject,
-                              "error": _bounce_reason(mail.text)})
-        return Result("bounce", f"bounce of {mid}" + (" (mail to staff: not reported)"
-                                                       if to_staff else ""),
+                                        or all(staff.is_staff(r) for r in recipients))
+        report = None if to_staff else BounceNotice(
+            recipients=recipients, original_kind=row.kind.value if row else "mail",
+            original_subject=ticket.subject, error=_bounce_reason(mail.text),
+            bounced_message_id=mid)
+        ticket = ctx.keep(lifecycle.bounce(ticket, ctx.inbound(""), bounced_message_id=mid,
+                                           subject=mail.subject, report=report))
+        return Result(Outcome.BOUNCE, f"bounce of {mid}" + (" (mail to staff: not reported)"
+                                                             if to_staff else ""),
                       ticket=ticket, account=ticket.account)
-    return Result("bounce", "bounce of a message not sent by intakebot")
+    return Result(Outcome.BOUNCE, "bounce of a message not sent by intakebot")
 
 
 def _bounce_reason(text: str) -> str:

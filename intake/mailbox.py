@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
+
+from rules.backoff import backoff
 
 Tls = Literal["none", "starttls", "ssl"]
 
@@ -424,7 +426,8 @@ class Backoff:
         self.failures = 0
 
     def next_delay(self) -> float:
-        return min(self.cap, self.base * 2 ** min(self.failures, 32))
+        return backoff(self.failures, timedelta(seconds=self.base),
+                       timedelta(seconds=self.cap)).total_seconds()
 
     def pause(self) -> float:
         """Count one more failure and sleep its delay; returns the delay slept."""

@@ -1,30 +1,49 @@
-"""New mail that is not a reply: open a ticket for an authorised contact, or refuse politely."""
+"""New mail that is not a reply: open a ticket for an authorised contact, or refuse politely.
+
+Two limits guard what goes back: refusals per sender per day, and new tickets
+(so acknowledgements) per sender per hour. A robot at a contact's address that
+answers every mail with a new one gets a handful of tickets, then silence; the
+agents are told once.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from intake import classify
-from intake.handler import Context, Result
+from intake.context import Context, Result
 from intake.parse import InboundMail
 from intake.reply import new_text
+from rules import lifecycle
 from rules.entitlements import quota_decision
+from rules.lifecycle import Outcome
+from rules.notices import RateLimited, RefusedQuota, RefusedUnauthorised
 from rules.severity import infer
 from rules.sla import deadlines
 from store.quota import quota_for
-from store.records import Account, Contact, Ticket
+from store.records import Account, Contact
+
+_HOUR = timedelta(hours=1)
 
 
 def new_mail(ctx: Context, mail: InboundMail) -> Result:
     contact = ctx.uow.contacts.get(mail.sender)
     if contact is None:
         return refuse_unauthorised(ctx, mail, "the sender is not an authorised contact")
-    if ctx.settings.authserv_id:
-        passed, why = classify.authentication_verdict(mail, ctx.settings.authserv_id)
-        if not passed:
-            return refuse_unauthorised(
-                ctx, mail, f"possible spoof: sender authentication failed ({why})")
     return open_ticket(ctx, mail, contact, new_text(mail.text) or mail.text)
+
+
+def _over_hourly_limit(ctx: Context, mail: InboundMail, contact: Contact) -> Result | None:
+    limit = ctx.settings.per_sender_per_hour
+    since = mail.received_at - _HOUR
+    opened = ctx.uow.inbound.count_since(mail.sender, since, (Outcome.NEW_TICKET,))
+    if opened < limit:
+        return None
+    told = ctx.uow.inbound.count_since(mail.sender, since, (Outcome.RATE_LIMITED,))
+    if not told:
+        ctx.tell(RateLimited(sender=mail.sender, limit=limit, subject=mail.subject))
+    return Result(Outcome.RATE_LIMITED, f"{mail.sender} opened {opened} tickets in the last "
+                  f"hour (limit {limit}): recorded, no ticket opened, nothing sent back"
+                  + ("" if told else "; agents told"), account=contact.account)
 
 
 def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
@@ -35,6 +54,10 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
     if account is None or account.plan not in policy.plans:
         return refuse_unauthorised(ctx, mail, f"contact's account {contact.account!r} has no "
                                    "known plan")
+    if opened_by is None:  # an agent opening tickets for customers is no robot
+        limited = _over_hourly_limit(ctx, mail, contact)
+        if limited is not None:
+            return limited
     plan = policy.plan(account.plan)
     at = mail.received_at
     guess = infer(mail.subject, text, _flat_headers(mail), extra_rules=policy.severity_rules,
@@ -46,59 +69,27 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
     if not decision.accept:
         return refuse_quota(ctx, mail, account, decision)
     due = deadlines(plan, guess.severity, at, policy.calendar(plan))
-    requester = contact.email
-    ours = set(ctx.settings.support_addresses) | {a.lower() for a in ctx.settings.agents}
-    # other people the customer wrote to stay on the thread; addresses of our own
-    # domain (an alias missing from the configuration, say) never do
-    cc = [a for a in dict.fromkeys([*mail.to, *mail.cc])
-          if a and a.lower() not in ours and a.lower() != requester
-          and a.lower().rsplit("@", 1)[-1] != ctx.settings.support_domain]
-    ticket = uow.tickets.add(Ticket(
-        account=account.name, requester=requester, cc=cc, subject=mail.subject or "(no subject)",
-        severity=guess.severity, severity_reason=guess.reason, status="open",
-        created_at=at, response_due=due.response_due, resolution_due=due.resolution_due,
-        contract_year=status.year_start, overage=decision.overage,
-        last_message_id=None if opened_by else mail.message_id, updated_at=ctx.now,
-    ))
-    if mail.message_id and not opened_by:
-        ticket = uow.tickets.link_message_id(ticket.number, mail.message_id)
-    stored = store_message(ctx, mail, ticket.number, text)
-    uow.events.append(ticket.number, "received", at, raw=mail.sha256,
-                      sender=mail.sender, subject=mail.subject, opened_by=opened_by,
-                      severity=guess.severity.value, severity_reason=guess.reason,
-                      confidence=round(guess.confidence, 2), overage=decision.overage,
-                      **stored)
-    remaining = status.remaining - 1
-    # opened for a customer by an agent: the customer never saw the agent's mail, so
-    # the acknowledgement starts the thread instead of answering it
-    ack = ctx.enqueue("ack", [requester], ticket=ticket, cc=cc, to_customer=True,
-                      in_reply_to=None if opened_by else mail.message_id,
-                      data={"quota_used": status.used + 1, "quota_included": status.included,
-                            "quota_extra": status.extra, "quota_remaining": max(remaining, 0),
-                            "overage": decision.overage, "opened_by": opened_by})
-    if mail.message_id and opened_by:  # the agent's own thread still finds the ticket
-        uow.tickets.link_message_id(ticket.number, mail.message_id)
-    uow.events.append(ticket.number, "acknowledged", at, message_id=ack.message_id)
-    if ctx.settings.notify:
-        ctx.enqueue("agent_new", ctx.settings.notify, ticket=ticket,
-                    data={"text": text[:200_000], "attachments": stored.get("attachments", []),
-                          "opened_by": opened_by})
-    return Result("new_ticket", f"opened for {requester} ({account.name}, {plan.name} plan)"
-                  + ("; over quota, accepted as overage" if decision.overage else ""),
-                  ticket=uow.tickets.get(ticket.number), account=account.name,
-                  quota_remaining=remaining)
+    ticket = ctx.keep(lifecycle.open_ticket(
+        account=account.name, requester=contact.email, cc=_others(ctx, mail, contact.email),
+        subject=mail.subject, severity=guess.severity, severity_reason=guess.reason,
+        due=due, contract_year=status.year_start, overage=decision.overage,
+        quota_used=status.used, quota_included=status.included, quota_extra=status.extra,
+        mail=ctx.inbound(text), now=ctx.now, opened_by=opened_by))
+    return Result(Outcome.NEW_TICKET, f"opened for {contact.email} ({account.name}, "
+                  f"{plan.name} plan)" + ("; over quota, accepted as overage"
+                                          if decision.overage else ""),
+                  ticket=ticket, account=account.name, quota_remaining=status.remaining - 1)
 
 
-def store_message(ctx: Context, mail: InboundMail, number: int, text: str) -> dict:
-    """Keep the message's attachments as files; the event refers to them.
-
-    The text itself is not copied: the event's `raw` names the archived message,
-    from which the text is read again whenever it is needed.
-    """
-    if ctx.files is None or not mail.attachments:  # explain writes nothing
-        return {}
-    return {"attachments": [ctx.files.put_attachment(number, a.filename, a.payload)
-                            for a in mail.attachments]}
+def _others(ctx: Context, mail: InboundMail, requester: str) -> list[str]:
+    """The other people the customer wrote to; never an address of our own."""
+    settings = ctx.settings
+    ours = {a.lower() for a in settings.support_addresses} | set(settings.staff.agents)
+    if mail.sender != requester:  # an agent's #open: the agent is not on the thread
+        ours.add(mail.sender)
+    return [a for a in dict.fromkeys([*mail.to, *mail.cc])
+            if a and a not in ours and a != requester
+            and a.rsplit("@", 1)[-1] != settings.support_domain]
 
 
 def _refusal_allowed(ctx: Context, sender: str) -> bool:
@@ -119,32 +110,30 @@ def refuse_unauthorised(ctx: Context, mail: InboundMail, reason: str) -> Result:
     account = _account_for_domain(ctx, mail.sender)
     if _refusal_allowed(ctx, mail.sender):
         contacts = ctx.uow.contacts.for_account(account.name) if account else []
-        ctx.enqueue("refused_unauthorised", [mail.sender], in_reply_to=mail.message_id,
-                    references=[mail.message_id] if mail.message_id else [],
-                    data={"subject": mail.subject, "sender": mail.sender,
-                          "sender_name": mail.sender_name,
-                          "account": account.name if account else None,
-                          "contacts": [c.name or c.email for c in contacts],
-                          "spoof_suspected": reason.startswith("possible spoof")})
+        # names only: an address would tell a stranger (or a forger) whom to impersonate
+        ctx.answer(RefusedUnauthorised(
+            subject=mail.subject, sender_name=mail.sender_name,
+            account=account.name if account else None,
+            contact_names=tuple(c.name for c in contacts if c.name),
+            unnamed_contacts=sum(1 for c in contacts if not c.name),
+            spoof_suspected=reason.startswith("possible spoof")))
     else:
         reason += "; refusal not sent (daily limit for this sender reached)"
-    return Result("refused_unauthorised", reason, account=account.name if account else None)
+    return Result(Outcome.REFUSED_UNAUTHORISED, reason,
+                  account=account.name if account else None)
 
 
 def refuse_quota(ctx: Context, mail: InboundMail, account: Account, decision) -> Result:
     status = decision.status
     reason = decision.reason
     if _refusal_allowed(ctx, mail.sender):
-        ctx.enqueue("refused_quota", [mail.sender], in_reply_to=mail.message_id,
-                    references=[mail.message_id] if mail.message_id else [],
-                    data={"subject": mail.subject, "account": account.name,
-                          "plan": account.plan, "included": status.included,
-                          "extra": status.extra, "used": status.used,
-                          "year_start": status.year_start.isoformat(),
-                          "year_end": status.year_end.isoformat()})
+        ctx.answer(RefusedQuota(
+            subject=mail.subject, account=account.name, plan=account.plan,
+            included=status.included, extra=status.extra, used=status.used,
+            year_start=status.year_start.isoformat(), year_end=status.year_end.isoformat()))
     else:
         reason += "; refusal not sent (daily limit for this sender reached)"
-    return Result("refused_quota", reason, account=account.name, quota_remaining=0)
+    return Result(Outcome.REFUSED_QUOTA, reason, account=account.name, quota_remaining=0)
 
 
 def _flat_headers(mail: InboundMail) -> dict[str, str]:

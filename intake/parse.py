@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import codecs
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,14 +19,19 @@ from html.parser import HTMLParser
 import mailparser
 from mailparser.exceptions import MailParserError
 
+from rules.text import clean_text, decode_bytes, one_line, repair_escapes, safe_filename
+
 # The headers the classifier reads; everything else stays in the raw archive.
 CLASSIFIER_HEADERS = (
     "auto-submitted", "precedence", "x-autoreply", "x-autorespond", "list-id",
     "x-intakebot-kind", "x-intakebot-ticket", "authentication-results",
     "x-priority", "importance", "content-type",
 )
+# Laxer than rules.addresses.MESSAGE_ID on purpose: an inbound id that we would never
+# write (no @, 8-bit) is still what the sender's next mail refers to.
 _MSGID = re.compile(r"<[^<>\s]+>")
 _EMBEDDED_LIMIT = 64 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ParseError(Exception):
@@ -93,6 +96,10 @@ class InboundMail:
     is_multipart_report: bool
     received_at: datetime
     defects: tuple[str, ...]
+    # every address of every From header, and how many From headers there are: a
+    # mail with more than one sender cannot be vouched for (sender authentication)
+    from_addresses: tuple[str, ...] = ()
+    from_headers: int = 1
     # Header blocks of messages carried inside this one (message/rfc822,
     # text/rfc822-headers): where a bounce names the mail it bounces.
     embedded_headers: tuple[str, ...] = ()
@@ -139,6 +146,8 @@ def _build(parsed, raw: bytes, received_at: datetime) -> InboundMail:
         raw_size=len(raw),
         sha256=hashlib.sha256(raw).hexdigest(),
         sender=sender,
+        from_addresses=tuple(a for a, _ in senders),
+        from_headers=len(msg.get_all("from") or ()),
         sender_name=sender_name,
         return_path=_return_path(msg),
         to=tuple(a for a, _ in _addresses(parsed.to)),
@@ -158,49 +167,6 @@ def _build(parsed, raw: bytes, received_at: datetime) -> InboundMail:
         defects=tuple(sorted(defects)),
         embedded_headers=_embedded_headers(msg),
     )
-
-
-_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# Cc except newline and tab, and lone surrogates (Cs)
-_TEXT_JUNK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def one_line(value: str, limit: int = 998) -> str:
-    """Text safe for a header, a log line or a template: one line, printable."""
-    if value.isascii() and "\\udc" not in value:
-        # the common case, without the per-character walk below
-        return " ".join(_ASCII_CONTROL.sub(" ", value).split())[:limit]
-    value = _repair_escapes(value)
-    out = []
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Zl", "Zp") or ch.isspace():
-            out.append(" ")
-        elif cat in ("Cs", "Co", "Cn") or cat == "Cf" and ch != "\u200d":
-            continue  # surrogates, private use, unassigned, bidi overrides
-        else:
-            out.append(ch)
-    return " ".join("".join(out).split())[:limit]
-
-
-def clean_text(value: str) -> str:
-    """Body text with Unix line ends, no control characters and no lone surrogates."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return _TEXT_JUNK.sub("", value).strip("\n")
-
-
-def sanitise_filename(name: str | None, index: int) -> str:
-    """Basename only, printable, at most 100 characters; `attachment-N` when nothing is left."""
-    name = one_line(name or "", 4000)
-    name = re.split(r"[/\\]", name)[-1]
-    name = re.sub(r'[<>:"|?*]', "_", name).strip(" .")
-    if len(name) > 100:
-        stem, dot, ext = name.rpartition(".")
-        ext = ext if dot and 0 < len(ext) <= 10 else ""
-        name = (stem if ext else name)[: 100 - len(ext) - (1 if ext else 0)]
-        name = f"{name}.{ext}" if ext else name
-    return name or f"attachment-{index}"
 
 
 def _addresses(pairs) -> list[tuple[str, str]]:
@@ -247,12 +213,12 @@ def _header_text(msg: Message, name: str) -> str | None:
 
 def _decode(value) -> str:
     """A header value as text, whatever charset (declared, unknown or raw 8-bit) it came in."""
-    if isinstance(value, str) and "=?" not in value and not _has_surrogates(value):
+    if isinstance(value, str) and "=?" not in value and not _SURROGATE.search(value):
         return value
     try:
         chunks = decode_header(value if isinstance(value, (str, Header)) else str(value))
     except Exception:
-        return _repair_escapes(str(value))
+        return repair_escapes(str(value))
     if all(charset != "unknown-8bit" for _, charset in chunks):
         try:
             return str(make_header(chunks))
@@ -263,47 +229,8 @@ def _decode(value) -> str:
         if isinstance(chunk, str):
             parts.append(chunk)
         else:
-            parts.append(_bytes_text(chunk, charset))
+            parts.append(decode_bytes(chunk, charset))
     return " ".join(p.strip() for p in parts)
-
-
-def _bytes_text(data: bytes, charset: str | None) -> str:
-    if charset and charset not in ("unknown-8bit",):
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    # Raw 8-bit headers in the wild are UTF-8 or Windows-1252, sometimes both at once.
-    return data.decode("utf-8", errors="intakebot-cp1252")
-
-
-def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    bad = exc.object[exc.start:exc.end]
-    return bad.decode("cp1252", errors="replace"), exc.end
-
-
-codecs.register_error("intakebot-cp1252", _cp1252_fallback)
-
-
-def _has_surrogates(value: str) -> bool:
-    return _SURROGATE.search(value) is not None
-
-
-def _repair_escapes(value: str) -> str:
-    """Undo mail-parser's literal `\\udcXX` escapes and surrogateescape of raw header bytes."""
-    def fix(match: re.Match) -> str:
-        data = bytes(int(h, 16) for h in re.findall(r"\\udc([89a-f][0-9a-f])", match.group(0)))
-        return _bytes_text(data, None)
-
-    value = re.sub(r"(?:\\udc[89a-f][0-9a-f])+", fix, value)
-    if _has_surrogates(value):
-        # \udc80-\udcff are escaped raw bytes: decode them; any other surrogate is junk.
-        value = "".join(c for c in value
-                        if not ("\ud800" <= c < "\udc80" or "\udcff" < c <= "\udfff"))
-        value = _bytes_text(value.encode("utf-8", "surrogateescape"), None)
-    return value
 
 
 def _attachments(items, raw: bytes, defects: set[str]) -> Iterator[Attachment]:
@@ -320,7 +247,7 @@ def _attachments(items, raw: bytes, defects: set[str]) -> Iterator[Attachment]:
             defects.add("AttachmentPayloadDefect")
             data = payload.encode("utf-8", "replace")
         yield Attachment(
-            filename=sanitise_filename(name, index),
+            filename=safe_filename(name, index),
             content_type=one_line(item.get("mail_content_type") or "", 200).lower()
             or "application/octet-stream",
             payload=data,
@@ -338,7 +265,7 @@ def _embedded_headers(msg: Message) -> tuple[str, ...]:
                 blocks.append("\n".join(f"{k}: {one_line(_decode(v))}" for k, v in inner.items()))
         elif ctype == "text/rfc822-headers":
             data = part.get_payload(decode=True) or b""
-            blocks.append(clean_text(_bytes_text(data[:_EMBEDDED_LIMIT], None)))
+            blocks.append(clean_text(decode_bytes(data[:_EMBEDDED_LIMIT], None)))
         if len(blocks) >= 5:
             break
     return tuple(b[:_EMBEDDED_LIMIT] for b in blocks)

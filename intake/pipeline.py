@@ -13,14 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from intake.handler import (
-    IntakeSettings,
-    Quarantine,
-    Result,
-    handle_inbound,
-    quarantine_outcome,
-)
+from intake.context import IntakeSettings, Quarantine, Result
+from intake.handler import handle_inbound, quarantine_outcome
 from intake.parse import ParseError, parse
+from rules.lifecycle import Outcome
 from rules.policy import Policy
 from store.records import Cursor
 
@@ -41,7 +37,7 @@ class Incoming:
 @dataclass(frozen=True)
 class Handled:
     incoming: Incoming
-    outcome: str
+    outcome: Outcome
     reason: str
     ticket: int | None = None
     account: str | None = None
@@ -49,7 +45,7 @@ class Handled:
 
     @property
     def quarantined(self) -> bool:
-        return self.outcome == "quarantine"
+        return self.outcome is Outcome.QUARANTINE
 
 
 class Pipeline:
@@ -88,12 +84,12 @@ class Pipeline:
     def _one(self, uow, item: Incoming, sha: str, now: datetime) -> Handled:
         known = uow.inbound.by_sha(sha)
         if known is not None:
-            if known.source == item.source or known.outcome == "quarantine":
+            if known.source == item.source or known.outcome is Outcome.QUARANTINE:
                 # Seen before (a restart between commit and the mailbox move): the
                 # recorded outcome stands, and decides the folder it moves to.
                 return Handled(item, known.outcome, f"already handled: {known.reason}",
                                known.ticket)
-            return Handled(item, "duplicate", f"the same message was already handled as "
+            return Handled(item, Outcome.DUPLICATE, f"the same message was already handled as "
                            f"{known.outcome} ({known.source})", known.ticket)
         try:
             with uow.savepoint():
@@ -114,4 +110,4 @@ class Pipeline:
         quarantine_outcome(uow, sha256=sha, message_id=None, sender=None,
                            received_at=item.received_at, now=now, reason=reason,
                            source=item.source)
-        return Handled(item, "quarantine", reason)
+        return Handled(item, Outcome.QUARANTINE, reason)

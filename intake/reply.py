@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from mailparser_reply.parser import EmailMessage
 
@@ -102,10 +101,37 @@ def new_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class AgentCommand:
-    """One command line from an agent; name "error" carries a message for the agent."""
+    """One valid command line from an agent."""
 
-    name: str
+    name: str  # resolve, pending, severity, assign, note, open
     argument: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandProblem:
+    """A command line that cannot be carried out, and what the agent may write instead."""
+
+    line: int  # 1-based, in the text given to parse_commands
+    text: str  # the line as written, stripped
+    problem: str
+
+
+@dataclass(frozen=True)
+class ParsedCommands:
+    """The commands of an agent's mail, the text left to relay, and the bad command lines."""
+
+    commands: tuple[AgentCommand, ...]
+    text: str
+    problems: tuple[CommandProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def describe(problem: CommandProblem) -> str:
+    """One line for the mail that tells an agent why his mail was rejected."""
+    return f'line {problem.line} "{problem.text}": {problem.problem}'
 
 
 _ALIASES = {
@@ -122,62 +148,76 @@ _LEVELS = {s.value: s.value for s in Severity} | {
     "menor": "trivial",
 }
 KNOWN = "#resolve, #pending, #severity LEVEL, #assign NAME, #note TEXT, #open EMAIL"
-_COMMAND_LINE = re.compile(r"^\s*#(?P<word>[^\W\d_][\w-]*)(?:[ \t]+(?P<arg>.*?))?\s*$")
-_EMAIL = re.compile(r"[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+")
+# '#' and a letter make a command line; "#1042 is fixed" and "# heading" are text.
+_COMMAND_LINE = re.compile(r"\s*#(?P<word>[^\W\d_][\w-]*)(?P<rest>.*)", re.DOTALL)
+# a bare address, or "Name <address>" with nothing after it
+_ADDRESS = re.compile(r"(?:.*<(?P<bracketed>[^<>]*)>|(?P<bare>[^\s<>]+))", re.DOTALL)
+_EMAIL = re.compile(r"[^\s<>@,;]+@[^\s<>@,;.]+(?:\.[^\s<>@,;.]+)+")
 
 
-def _command(word: str, arg: str | None) -> AgentCommand:
-    name = _ALIASES[word]
+def _got(arg: str | None) -> str:
+    return f' (got "{arg}")' if arg else ""
+
+
+def _command(word: str, arg: str | None) -> AgentCommand | str:
+    """The command for a known `#word` and its argument, or what is wrong with them."""
+    name = _ALIASES[word.lower()]
     if name in ("resolve", "pending"):
         if arg:
-            return AgentCommand("error", f"#{word} takes no argument (got {arg!r})")
+            return f"#{word} takes no argument{_got(arg)}"
         return AgentCommand(name)
     if name == "severity":
         level = _LEVELS.get((arg or "").lower())
         if level is None:
             allowed = ", ".join(s.value for s in Severity)
-            return AgentCommand("error", f"#{word} needs one of {allowed} (got {arg!r})")
+            return f"#{word} needs one of {allowed}{_got(arg)}"
         return AgentCommand(name, level)
     if name == "assign":
         if not arg:
-            return AgentCommand("error", f"#{word} needs a name")
+            return f"#{word} needs a name"
         return AgentCommand(name, arg)
-    address = parseaddr(arg or "")[1]
+    match = _ADDRESS.fullmatch(arg or "")
+    address = (match["bracketed"] or match["bare"] or "").strip() if match else ""
     if not _EMAIL.fullmatch(address):
-        return AgentCommand("error", f"#{word} needs an e-mail address (got {arg!r})")
+        return f"#{word} needs one e-mail address{_got(arg)}"
     return AgentCommand(name, address.lower())
 
 
-def parse_commands(text: str) -> tuple[list[AgentCommand], str]:
-    """Commands in an agent's new text, and the text left to relay (command lines removed).
+def parse_commands(text: str) -> ParsedCommands:
+    """The commands in an agent's new text, the text left to relay, and the bad command lines.
 
-    Known commands count on any line of their own (not in '>' quotes); an unknown
-    `#word` is reported only in the leading block of command lines, so a pasted
-    "#include <x.h>" further down is just text. "#1042 is fixed" and "# heading"
-    are never commands. `#note` takes the rest of the mail as an internal note;
-    after `#open EMAIL` the other lines are the customer's text, but known command
-    lines there (`#severity`, `#assign`, `#note` ...) still count.
+    Every line of the agent's own (not in '>' quotes) that starts with '#' and a
+    letter is a command line, wherever it stands, so a typo is never relayed to
+    the customer. `#note` takes the rest of the mail as an internal note: the
+    lines after it are not read as commands. Bad lines are reported, not
+    dropped; the valid commands are still returned, so the caller can say what
+    it did not do.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     commands: list[AgentCommand] = []
+    problems: list[CommandProblem] = []
     kept: list[str] = []
-    leading = True
-    for n, line in enumerate(lines):
-        match = None if _is_quoted(line) else _COMMAND_LINE.match(line)
-        word = match.group("word").lower() if match else ""
-        if match and word in _ALIASES:
-            arg = match.group("arg") or None
-            if _ALIASES[word] == "note":
-                note = "\n".join([arg or "", *lines[n + 1:]]).strip()
-                commands.append(AgentCommand("note", note) if note
-                                else AgentCommand("error", f"#{word} needs some text"))
-                break
-            commands.append(_command(word, arg))
+    for number, line in enumerate(lines, start=1):
+        match = _COMMAND_LINE.match(line)  # never matches a '>' quoted line
+        if match is None:
+            kept.append(line)
             continue
-        if match and leading:
-            commands.append(AgentCommand("error", f"unknown command #{word}; known: {KNOWN}"))
-            continue
-        if line.strip():
-            leading = False
-        kept.append(line)
-    return commands, "\n".join(kept).strip("\n")
+        word, rest = match["word"], match["rest"]
+        name = _ALIASES.get(word.lower())
+        result: AgentCommand | str
+        if name is None:
+            result = f"unknown command #{word}; known: {KNOWN}"
+        elif rest and not rest[0].isspace():
+            result = f"#{word} must be followed by a space or the end of the line"
+        elif name == "note":
+            note = "\n".join([rest, *lines[number:]]).strip()
+            result = AgentCommand(name, note) if note else f"#{word} needs some text"
+        else:
+            result = _command(word, rest.strip() or None)
+        if isinstance(result, AgentCommand):
+            commands.append(result)
+        else:
+            problems.append(CommandProblem(number, line.strip(), result))
+        if name == "note":
+            break
+    return ParsedCommands(tuple(commands), "\n".join(kept).strip("\n"), tuple(problems))

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from intake.handler import IntakeSettings
+from intake.context import IntakeSettings
 from intake.pipeline import Pipeline
 from intakebot.config import Config
 from notifier.compose import Composer
-from notifier.contexts import ContextBuilder, Staff
-from notifier.jobs import deliver_due, queue_digest, sweep_sla
+from notifier.contexts import ContextBuilder
+from notifier.jobs import close_settled, deliver_due, queue_digest, sweep_sla
 from rules.calendar import ClosedDays
 from rules.policy import Policy
 from rules.severity import SeverityRule
@@ -41,25 +41,18 @@ def build_policy(config: Config) -> Policy:
 
 
 def intake_settings(config: Config) -> IntakeSettings:
-    agents = tuple(a.lower() for a in config.agents.addresses)
     return IntakeSettings(
         support_addresses=tuple(config.support.addresses),
         support_domain=config.support.domain,
-        agents=agents,
-        agent_names={k.lower(): v for k, v in config.agents.names.items()},
-        notify=tuple(a.lower() for a in config.agents.notify_addresses),
+        agents=tuple(config.agents.addresses),
+        agent_names=dict(config.agents.names),
+        notify=tuple(config.agents.notify_addresses),
+        managers=tuple(config.managers.addresses),
         reopen_days=config.intake.reopen_days,
         refusals_per_sender_per_day=config.intake.refusals_per_sender_per_day,
+        per_sender_per_hour=config.intake.per_sender_per_hour,
         authserv_id=config.intake.authserv_id,
-    )
-
-
-def staff(config: Config) -> Staff:
-    return Staff(
-        agents=tuple(a.lower() for a in config.agents.addresses),
-        agent_names=tuple((k.lower(), v) for k, v in config.agents.names.items()),
-        notify=tuple(a.lower() for a in config.agents.notify_addresses),
-        managers=tuple(a.lower() for a in config.managers.addresses),
+        cc_policy=config.tickets.cc_policy,
     )
 
 
@@ -75,12 +68,13 @@ class App:
         self.store = store or Store.open(
             self.data_dir, archive_after=timedelta(days=config.support.archive_after_days))
         self.settings = intake_settings(config)
-        self.staff = staff(config)
+        self.staff = self.settings.staff
+        self.addressing = self.settings.addressing
         self.pipeline = Pipeline(self.store, self.policy, self.settings, clock,
                                  config.intake.max_message_bytes)
         self.composer = Composer(config.support.address, config.support.name,
                                  config.support.domain)
-        self.builder = ContextBuilder(self.policy, self.staff)
+        self.builder = ContextBuilder(self.policy, self.addressing)
 
     # -- parts
 
@@ -131,8 +125,7 @@ class App:
         return deliver_due(self.store, self.mailer(), self.composer, self.builder, self.clock())
 
     def sweep(self) -> list[str]:
-        return sweep_sla(self.store, self.policy, self.staff, self.config.support.domain,
-                         self.clock())
+        return sweep_sla(self.store, self.policy, self.addressing, self.clock())
 
     def digest_due(self, now: datetime) -> bool:
         """Whether a digest fire time of the crontab lies after the last digest, up to now."""
@@ -148,15 +141,12 @@ class App:
         return fire is not None and fire <= now
 
     def queue_digest(self):
-        return queue_digest(self.store, self.staff, self.config.support.domain, self.clock())
+        return queue_digest(self.store, self.addressing, self.clock())
 
     def close_settled(self) -> list[int]:
         """Close tickets whose reopen window has passed."""
-        from intake.conversation import close_settled
-
-        with self.store.unit_of_work() as uow:
-            closed = close_settled(uow, self.config.intake.reopen_days, self.clock())
-            uow.commit()
+        closed = close_settled(self.store, self.addressing, self.config.intake.reopen_days,
+                               self.clock())
         if closed:
             log.info("closed %d ticket(s) resolved over %d days ago", len(closed),
                      self.config.intake.reopen_days)

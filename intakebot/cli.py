@@ -8,88 +8,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import datetime
-from pathlib import Path
 
 import click
 
-from intakebot import config as configmod
+from intakebot.cli_context import Context, Failure, UsageProblem, parse_instant, pass_ctx
 
-
-class Failure(click.ClickException):
-    """The command ran and failed (exit 1)."""
-
-    exit_code = 1
-
-
-class UsageProblem(click.ClickException):
-    """A bad argument or configuration (exit 2)."""
-
-    exit_code = 2
-
-
-class Context:
-    """What every command may need, built lazily from the global options."""
-
-    def __init__(self, config_path: str | None, data_dir: str | None):
-        self.config_path = config_path
-        self._data_dir = data_dir
-        self._config: configmod.Config | None = None
-        self._store = None
-
-    @property
-    def config(self) -> configmod.Config:
-        if self._config is None:
-            try:
-                self._config = configmod.load(self.config_path)
-            except configmod.ConfigError as exc:
-                raise UsageProblem(str(exc)) from None
-        return self._config
-
-    @property
-    def data_dir(self) -> Path:
-        return Path(self._data_dir or self.config.support.data_dir)
-
-    def store(self):
-        """The data folder's store, opened once per command."""
-        if self._store is None:
-            from datetime import timedelta
-
-            from store import Store, StoreCorrupt
-
-            try:
-                self._store = Store.open(
-                    self.data_dir,
-                    archive_after=timedelta(days=self.config.support.archive_after_days))
-            except StoreCorrupt as exc:
-                raise Failure(str(exc)) from None
-            except OSError as exc:
-                raise Failure(f"data folder {self.data_dir} cannot be used: {exc}") from None
-        return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
-
-
-pass_ctx = click.make_pass_decorator(Context)
-
-
-def parse_instant(value: str, option: str, tz) -> datetime:
-    """An ISO 8601 instant; without an offset it is read in the support time zone."""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageProblem(
-            f"{option} {value!r} is not an ISO 8601 date-time: use e.g. 2026-03-02T16:00+01:00"
-        ) from None
-    if not 1970 <= parsed.year <= 2200:
-        raise UsageProblem(f"{option} {value!r} is out of range: use a date between the "
-                           "years 1970 and 2200")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
-    return parsed
+__all__ = ["Context", "Failure", "UsageProblem", "cli", "main", "parse_instant", "pass_ctx"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

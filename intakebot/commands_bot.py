@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from intakebot.app import App
-from intakebot.cli import Context, Failure, UsageProblem, parse_instant, pass_ctx
+from intakebot.cli_context import Context, Failure, UsageProblem, parse_instant, pass_ctx
 from intakebot.clock import FixedClock, SystemClock
 
 # sysexits.h EX_TEMPFAIL: the MTA keeps the message and retries later
@@ -189,7 +189,8 @@ def ingest(ctx: Context, files: tuple[Path, ...]) -> None:
 @pass_ctx
 def explain(ctx: Context, file: Path, as_json: bool, now: str | None) -> None:
     """Say what the bot would do with the message in FILE, changing nothing."""
-    from intake.handler import Quarantine, handle_inbound
+    from intake.context import Quarantine
+    from intake.handler import handle_inbound
     from intake.parse import ParseError, parse
 
     try:

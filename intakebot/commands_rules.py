@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from intakebot.app import build_policy
-from intakebot.cli import Context, UsageProblem, parse_instant, pass_ctx
+from intakebot.cli_context import Context, UsageProblem, parse_instant, pass_ctx
 from rules.plans import SEVERITY_MEANINGS, Severity
 from rules.severity import infer
 from rules.sla import deadlines

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from intakebot.cli import Context, Failure, pass_ctx
+from intakebot.cli_context import Context, Failure, pass_ctx
 
 
 def default_config_text() -> str:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import click
 
-from intakebot.cli import Context, Failure, UsageProblem, pass_ctx
+from intakebot.cli_context import Context, Failure, UsageProblem, pass_ctx
 from rules.entitlements import contact_decision
 from store.quota import quota_for
 from store.records import Account, Contact

@@ -6,9 +6,8 @@ import json
 
 import click
 
-from intakebot.cli import Context, Failure, pass_ctx
+from intakebot.cli_context import Context, Failure, pass_ctx
 from intakebot.commands_bot import build_app
-from rules.sla import status
 
 
 class TicketNumber(click.ParamType):
@@ -58,12 +57,7 @@ def ticket_json(ticket, clocks=None) -> dict:
 
 def _clocks(app, uow, ticket, now):
     account = uow.accounts.get(ticket.account)
-    if account is None or account.plan not in app.policy.plans:
-        return None
-    plan = app.policy.plan(account.plan)
-    return status(plan, ticket.severity, ticket.created_at, ticket.first_response_at,
-                  ticket.resolved_at, ticket.paused, now, app.policy.calendar(plan),
-                  app.policy.warn_at)
+    return app.policy.clocks(ticket, account.plan if account else None, now)
 
 
 @click.command()
@@ -130,7 +124,7 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
             raise Failure(f"no ticket #{number}")
         data = ticket_json(t, _clocks(app, uow, t, app.clock()))
         events = uow.events.for_ticket(number)
-    data["events"] = [{"at": e.at.isoformat(), "kind": e.kind,
+    data["events"] = [{"at": e.at.isoformat(), "kind": e.kind.value,
                        "data": {k: v for k, v in e.data.items() if k != "text"}}
                       for e in events]
     if as_json:
@@ -166,8 +160,9 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
 @pass_ctx
 def ticket_resolve(ctx: Context, number: int) -> None:
     """Mark ticket N resolved and tell the requester."""
-    from intake.conversation import resolve
-    from intake.handler import Context as HandlingContext
+    from rules import lifecycle
+    from store.changes import keep
+    from store.outbox_writer import OutboxWriter
 
     app = build_app(ctx)
     now = app.clock()
@@ -175,9 +170,11 @@ def ticket_resolve(ctx: Context, number: int) -> None:
         t = uow.tickets.get(number)
         if t is None:
             raise Failure(f"no ticket #{number}")
-        if t.status in ("resolved", "closed"):
+        if not t.status.active:
             raise Failure(f"ticket #{number} is already {t.status}")
-        resolve(HandlingContext(uow, app.policy, app.settings, now), t, now, by="operator")
+        change = lifecycle.resolve(t, now, by="operator", by_name=None,
+                                   reopen_days=app.config.intake.reopen_days, now=now)
+        keep(uow, OutboxWriter(uow, app.settings.addressing, now), change)
         uow.commit()
     click.echo(f"Ticket #{number} resolved; the requester will be told.")
 
@@ -195,7 +192,7 @@ def report(ctx: Context, month: str | None, as_json: bool, now: str | None) -> N
     """SLA compliance per account and plan (response and resolution) and quota use."""
     import re
 
-    from intakebot.cli import UsageProblem
+    from intakebot.cli_context import UsageProblem
     from intakebot.report import monthly_report
 
     app = build_app(ctx, now)

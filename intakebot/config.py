@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from rules.plans import Plan, PolicyError, Severity, build_catalogue
+from rules.recipients import CcPolicy
 
 
 class ConfigError(Exception):
@@ -208,7 +209,12 @@ class Intake(_Section):
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     reopen_days: int = Field(default=7, ge=0)
     refusals_per_sender_per_day: int = Field(default=3, ge=0)
+    per_sender_per_hour: int = Field(default=5, ge=1)
     authserv_id: str | None = None
+
+
+class Tickets(_Section):
+    cc_policy: CcPolicy = CcPolicy.CONTACTS
 
 
 class SeverityRule(_Section):
@@ -246,6 +252,7 @@ class Config(_Section):
     escalation: Escalation = Escalation()
     quota: Quota = Quota()
     intake: Intake = Intake()
+    tickets: Tickets = Tickets()
     severity: SeverityConfig = SeverityConfig()
 
     # set by load(); not a TOML key

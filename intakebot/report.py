@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from rules.policy import Policy
-from rules.sla import SlaState, status
+from rules.sla import ClockStatus, SlaState, compliance_verdict
 from store.quota import quota_for
 
 
@@ -19,15 +19,13 @@ def _tally() -> dict:
     return {"met": 0, "breached": 0, "open": 0, "no_target": 0, "best_effort": 0}
 
 
-def _count(tally: dict, state: SlaState, best_effort: bool = False) -> None:
-    # best-effort targets are tracked but, as in the digest, not held against compliance
-    if best_effort:
+def _count(tally: dict, clock: ClockStatus) -> None:
+    verdict = compliance_verdict(clock)
+    if verdict is not None:
+        tally["met" if verdict else "breached"] += 1
+    elif clock.best_effort:
         tally["best_effort"] += 1
-    elif state == SlaState.MET:
-        tally["met"] += 1
-    elif state == SlaState.BREACHED:
-        tally["breached"] += 1
-    elif state == SlaState.NO_TARGET:
+    elif clock.state == SlaState.NO_TARGET:
         tally["no_target"] += 1
     else:
         tally["open"] += 1
@@ -42,18 +40,16 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
         if not start <= ticket.created_at < end or ticket.account not in accounts:
             continue
         account = accounts[ticket.account]
-        if account.plan not in policy.plans:
+        clocks = policy.clocks(ticket, account.plan, now)
+        if clocks is None:
             continue
-        plan = policy.plan(account.plan)
-        response, resolution = status(plan, ticket.severity, ticket.created_at,
-                                      ticket.first_response_at, ticket.resolved_at,
-                                      ticket.paused, now, policy.calendar(plan), policy.warn_at)
+        response, resolution = clocks
         row = rows.setdefault(account.name, {
             "account": account.name, "plan": account.plan, "tickets": 0,
             "response": _tally(), "resolution": _tally()})
         row["tickets"] += 1
-        _count(row["response"], response.state, response.best_effort)
-        _count(row["resolution"], resolution.state, resolution.best_effort)
+        _count(row["response"], response)
+        _count(row["resolution"], resolution)
     for name, account in accounts.items():
         if account.plan not in policy.plans:
             continue

@@ -72,7 +72,6 @@ written by a person and carries none.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from email import message_from_bytes, policy
@@ -85,13 +84,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from notifier import formatting
+from rules.addresses import valid_message_id, writable_address
+from rules.notices import MailKind
+from rules.text import cap, clean_text, one_line
 
-KINDS = (
-    "ack", "agent_new", "agent_reply", "customer_reply", "refused_unauthorised",
-    "refused_quota", "resolved", "reopened", "sla_warning", "sla_breach",
-    "bounce_notice", "digest",
-    "command_error",
-)
+KINDS = tuple(k.value for k in MailKind)
 # kinds that answer an inbound message; the other automatic ones are auto-generated
 _REPLY_KINDS = frozenset({"ack", "refused_unauthorised", "refused_quota"})
 _HUMAN_KINDS = frozenset({"agent_reply"})
@@ -100,68 +97,35 @@ SUBJECT_MAX = 250
 NAME_MAX = 100
 _MAX_REFERENCES = 10
 
-_SURROGATES = re.compile("[\ud800-\udfff]")
-# bidi embeddings/overrides/isolates can make a header read differently from what it says
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:\s*)+",
                            re.IGNORECASE)
 _TOKEN = re.compile(r"\s*\[#\d+\]\s*")
-_MSGID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 
 
 class CompositionError(ValueError):
     """The caller asked for a mail that cannot be built (unknown kind, bad address or id)."""
 
 
-def scrub_text(value: str) -> str:
-    """Body text safe to encode: lone surrogates become U+FFFD, control chars other
-    than newline and tab go, and line ends are plain newlines."""
-    value = _SURROGATES.sub("\ufffd", value).replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(c for c in value
-                   if c in "\n\t" or unicodedata.category(c) != "Cc")
-
-
-def clean_header(value: object) -> str:
-    """One line of header text: no control or line-separator chars, no lone
-    surrogates, no bidi overrides, whitespace runs collapsed."""
-    text = _BIDI_CONTROLS.sub("", _SURROGATES.sub("\ufffd", str(value)))
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
-    return " ".join(text.split())
-
-
 def bare_subject(subject: str) -> str:
     """The subject without reply prefixes ('Re:', 'AW:', ...) and ticket tokens."""
-    text = clean_header(subject)
+    text = one_line(str(subject))
     text = _REPLY_PREFIX.sub("", _TOKEN.sub(" ", text))
     return " ".join(text.split()) or "(no subject)"
-
-
-def cap(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
-
-
-def make_message_id(domain: str, unique: str) -> str:
-    """A Message-ID under the support domain: '<intakebot.{unique}@{domain}>'."""
-    safe = re.sub(r"[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]", "-", unique).strip(".") or "x"
-    safe = re.sub(r"\.{2,}", ".", safe)
-    host = re.sub(r"[^A-Za-z0-9.-]", "-", domain) or "localhost"
-    return f"<intakebot.{safe}@{host}>"
 
 
 def _address(item: str | tuple[str, str]) -> Address:
     """One address. A string must hold exactly one well-formed address; anything
     with a sender-written display name should come as a (name, address) pair."""
     if isinstance(item, tuple):
-        name, addr = clean_header(item[0]), clean_header(item[1])
+        name, addr = one_line(str(item[0])), one_line(str(item[1]))
     else:
-        parsed = policy.default.header_factory("To", clean_header(item))
+        parsed = policy.default.header_factory("To", one_line(item))
         if len(parsed.addresses) != 1 or parsed.defects:
             raise CompositionError(f"not exactly one e-mail address: {item!r}")
         name, addr = parsed.addresses[0].display_name, parsed.addresses[0].addr_spec
-    local, at, domain = addr.rpartition("@")
-    if not at or not local or not domain or not addr.isascii() \
-            or any(c in addr for c in " <>,;:\"\\()[]"):
+    if not writable_address(addr):
         raise CompositionError(f"not an e-mail address: {addr!r}")
+    local, _, domain = addr.partition("@")
     return Address(display_name=cap(name, NAME_MAX), username=local, domain=domain)
 
 
@@ -198,19 +162,19 @@ def _set_header(msg: EmailMessage, name: str, value: str | Sequence[Address]) ->
 
 
 def _msgid(value: str) -> str:
-    found = _MSGID.search(clean_header(value))
-    if not found:
+    mid = one_line(value)
+    if not valid_message_id(mid):
         raise CompositionError(f"not a Message-ID: {value!r}")
-    return found.group(0)
+    return mid
 
 
 def _references(references: Sequence[str], in_reply_to: str | None) -> list[str]:
     """Root first, parent last, no repeats; long threads keep root + the newest ids."""
     ids: list[str] = []
     for ref in [*references, *([in_reply_to] if in_reply_to else [])]:
-        found = _MSGID.search(clean_header(ref))
-        if found and found.group(0) not in ids:
-            ids.append(found.group(0))
+        mid = one_line(ref)
+        if valid_message_id(mid) and mid not in ids:
+            ids.append(mid)
     if in_reply_to and ids and ids[-1] != _msgid(in_reply_to):
         ids.remove(_msgid(in_reply_to))
         ids.append(_msgid(in_reply_to))
@@ -225,7 +189,7 @@ class Composer:
     def __init__(self, support_address: str, support_name: str, support_domain: str,
                  templates_package: str = "templates"):
         self.support = _address(support_address)
-        self.support_name = clean_header(support_name) or "Support"
+        self.support_name = one_line(support_name) or "Support"
         self.support_domain = support_domain
         self.env = Environment(
             loader=PackageLoader(templates_package, "."),
@@ -239,9 +203,6 @@ class Composer:
         self.env.filters["bare"] = bare_subject
         self.env.globals.update(formatting.GLOBALS)
 
-    def message_id(self, unique: str) -> str:
-        return make_message_id(self.support_domain, unique)
-
     def render(self, kind: str, context: Mapping[str, Any],
                ticket: int | None = None) -> tuple[str, str, str]:
         """(subject, text, html) for a kind, before any header work."""
@@ -252,10 +213,10 @@ class Composer:
         subject = self.env.get_template(f"{kind}.subject.txt").render(ctx)
         text = self.env.get_template(f"{kind}.txt").render(ctx)
         html = self.env.get_template(f"{kind}.html").render(ctx)
-        return subject, scrub_text(text), scrub_text(html)
+        return subject, clean_text(text), clean_text(html)
 
     def subject(self, rendered: str, ticket: int | None) -> str:
-        text = clean_header(rendered)
+        text = one_line(rendered)
         if ticket is None:
             return cap(text, SUBJECT_MAX)
         token = f"[#{int(ticket)}]"
@@ -283,7 +244,7 @@ class Composer:
         automatic = (kind not in _HUMAN_KINDS) if auto_submitted is None else auto_submitted
 
         msg = EmailMessage(policy=policy.default)
-        sender = (clean_header(from_name or self.support_name), self.support.addr_spec)
+        sender = (one_line(from_name or self.support_name), self.support.addr_spec)
         _set_header(msg, "From", [_address(sender)])
         _set_header(msg, "To", _addresses(to))
         if cc:

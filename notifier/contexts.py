@@ -9,33 +9,16 @@ keys each kind needs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rules.entitlements import contract_year
 from rules.policy import Policy
-from rules.sla import status
-from rules.staff import agent_name, find_agent
+from rules.sla import compliance_verdict
+from rules.ticket import Ticket
+from store.outbox_writer import Addressing, copy_decisions
 from store.quota import quota_for
-from store.records import OutboxRow, Ticket
-
-
-@dataclass(frozen=True)
-class Staff:
-    """Who works the desk: for names and where internal notices go."""
-
-    agents: tuple[str, ...] = ()
-    agent_names: tuple[tuple[str, str], ...] = ()
-    notify: tuple[str, ...] = ()
-    managers: tuple[str, ...] = ()
-
-    def name_of(self, address: str) -> str:
-        return agent_name(address, dict(self.agent_names))
-
-    def address_of(self, name: str | None) -> str | None:
-        return find_agent(name, self.agents, dict(self.agent_names))
-
+from store.records import OutboxRow
 
 _RULE_LABEL = re.compile(r"\s*\((?:blocker|critical|major|trivial): [^)]*\)")
 
@@ -51,14 +34,11 @@ def customer_reason(reason: str) -> str:
     return text
 
 
-def _parse(value):
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 class ContextBuilder:
-    def __init__(self, policy: Policy, staff: Staff):
+    def __init__(self, policy: Policy, addressing: Addressing):
         self.policy = policy
-        self.staff = staff
+        self.addressing = addressing
+        self.staff = addressing.staff
 
     def _people_tz(self, uow, ticket: Ticket | None, account_name: str | None = None) -> str:
         name = ticket.account if ticket else account_name
@@ -71,7 +51,7 @@ class ContextBuilder:
 
     def build(self, uow, row: OutboxRow) -> dict:
         ticket = uow.tickets.get(row.ticket) if row.ticket is not None else None
-        method = getattr(self, f"_{row.kind}")
+        method = getattr(self, f"_{row.kind.value}")
         return method(uow, row, ticket)
 
     # -- customer mail
@@ -87,7 +67,7 @@ class ContextBuilder:
         resolution = plan.resolution_target(ticket.severity)
         local = ticket.created_at.astimezone(self.policy.tz).date()
         _, year_end = contract_year(account.contract_start, local)
-        d = row.data
+        d = row.payload
         return {
             "tz": self._people_tz(uow, ticket), "subject": ticket.subject,
             "requester_name": self._requester_name(uow, ticket.requester),
@@ -100,24 +80,24 @@ class ContextBuilder:
             "resolution_business": resolution.duration(day) if resolution else None,
             "day_length": day, "plan": plan.name, "support_hours": str(plan.window),
             "support_tz": self.policy.tz.key,
-            "quota": {"used": d.get("quota_used", 0), "included": d.get("quota_included", 0),
-                      "extra": d.get("quota_extra", 0),
-                      "remaining": d.get("quota_remaining", 0), "year_end": year_end},
-            "overage": bool(d.get("overage")),
+            "quota": {"used": d.quota_used, "included": d.quota_included,
+                      "extra": d.quota_extra, "remaining": d.quota_remaining,
+                      "year_end": year_end},
+            "overage": d.overage,
         }
 
     def _agent_reply(self, uow, row, ticket):
-        return {"tz": self._people_tz(uow, ticket), "agent_name": row.data["agent_name"],
+        return {"tz": self._people_tz(uow, ticket), "agent_name": row.payload.agent_name,
                 "requester_name": self._requester_name(uow, ticket.requester),
-                "subject": ticket.subject, "body": row.data["text"],
+                "subject": ticket.subject, "body": row.payload.text,
                 "waiting_on_customer": ticket.status == "pending-customer"}
 
     def _resolved(self, uow, row, ticket):
         at = ticket.resolved_at or row.created_at
-        days = int(row.data.get("reopen_days", 7))
+        days = row.payload.reopen_days
         return {"tz": self._people_tz(uow, ticket), "subject": ticket.subject,
                 "requester_name": self._requester_name(uow, ticket.requester),
-                "resolved_at": at, "resolved_by": row.data.get("resolved_by"),
+                "resolved_at": at, "resolved_by": row.payload.resolved_by,
                 "resolution": None,
                 "reopen_days": days, "reopen_until": at + timedelta(days=days)}
 
@@ -127,75 +107,78 @@ class ContextBuilder:
                 "reopened_at": row.created_at}
 
     def _refused_unauthorised(self, uow, row, ticket):
-        d = row.data
-        return {"sender_name": d.get("sender_name") or "", "sender_email": d["sender"],
-                "subject": d.get("subject") or "(no subject)", "account": d.get("account"),
-                "contacts": list(d.get("contacts") or [])}
+        d = row.payload
+        return {"sender_name": d.sender_name or "", "sender_email": row.to[0],
+                "subject": d.subject or "(no subject)", "account": d.account,
+                "contacts": list(d.contact_names), "unnamed_contacts": d.unnamed_contacts}
 
     def _refused_quota(self, uow, row, ticket):
-        d = row.data
+        d = row.payload
         return {"requester_name": self._requester_name(uow, row.to[0]),
-                "subject": d.get("subject") or "(no subject)", "account": d["account"],
-                "plan": d["plan"],
-                "quota": {"used": d["used"], "included": d["included"], "extra": d["extra"],
-                          "remaining": 0,
-                          "year_end": date.fromisoformat(d["year_end"])}}
+                "subject": d.subject or "(no subject)", "account": d.account,
+                "plan": d.plan,
+                "quota": {"used": d.used, "included": d.included, "extra": d.extra,
+                          "remaining": 0, "year_end": date.fromisoformat(d.year_end)}}
 
     # -- internal mail
 
     def _agent_new(self, uow, row, ticket):
         account, plan = self._plan_of(uow, ticket)
         response = plan.response_target(ticket.severity)
+        copied, left_out = copy_decisions(uow, ticket, self.addressing.cc_policy)
         return {"tz": self.policy.tz.key, "account": account.name, "plan": plan.name,
                 "requester_name": self._requester_name(uow, ticket.requester),
-                "requester_email": ticket.requester, "cc": list(ticket.cc),
-                "subject": ticket.subject, "body": row.data.get("text", ""),
+                "requester_email": ticket.requester, "cc": copied,
+                "not_copied": [f"{a} ({why})" for a, why in left_out],
+                "subject": ticket.subject, "body": row.payload.text,
                 "severity": str(ticket.severity), "severity_reason": ticket.severity_reason,
                 "created_at": ticket.created_at, "response_due": ticket.response_due,
                 "response_best_effort": bool(response and response.best_effort),
                 "resolution_due": ticket.resolution_due,
-                "attachments": [a.rsplit("/", 1)[-1] for a in row.data.get("attachments", [])],
+                "attachments": [a.rsplit("/", 1)[-1] for a in row.payload.attachments],
                 "overage": ticket.overage}
 
     def _customer_reply(self, uow, row, ticket):
-        sender = row.data["sender"]
+        d = row.payload
         return {"tz": self.policy.tz.key, "account": ticket.account,
-                "author_name": self._requester_name(uow, sender), "author_email": sender,
-                "subject": ticket.subject, "body": row.data.get("text", ""),
+                "author_name": self._requester_name(uow, d.sender), "author_email": d.sender,
+                "subject": ticket.subject, "body": d.text,
                 "severity": str(ticket.severity), "assignee": ticket.assignee,
-                "received_at": _parse(row.data.get("received_at")) or row.created_at,
-                "reopened": bool(row.data.get("reopened")),
-                "severity_requested": row.data.get("severity_requested")}
+                "received_at": d.received_at, "reopened": d.reopened,
+                "severity_requested": d.severity_requested, "outsider": d.outsider}
 
     def _sla(self, uow, row, ticket):
         account, plan = self._plan_of(uow, ticket)
-        d = row.data
+        d = row.payload
         return {"tz": self.policy.tz.key, "account": account.name, "plan": plan.name,
                 "severity": str(ticket.severity), "subject": ticket.subject,
-                "clock": d["clock"], "due": _parse(d["due"]),
-                "left": timedelta(seconds=d["left_seconds"]), "fraction": d["fraction"],
-                "day_length": plan.window.length, "best_effort": bool(d["best_effort"]),
+                "clock": d.clock, "due": d.due,
+                "left": timedelta(seconds=d.left_seconds), "fraction": d.fraction,
+                "day_length": plan.window.length, "best_effort": d.best_effort,
                 "assignee": ticket.assignee}
 
     _sla_warning = _sla
     _sla_breach = _sla
 
     def _bounce_notice(self, uow, row, ticket):
-        d = row.data
+        d = row.payload
         return {"tz": self.policy.tz.key, "failed_at": row.created_at,
-                "recipients": list(d.get("recipients") or
-                                   ([ticket.requester] if ticket else [])),
-                "original_kind": d.get("original_kind", "mail"),
-                "original_subject": d.get("original_subject") or d.get("subject", ""),
-                "error": (d.get("error") or d.get("text") or "").strip()[:2000]}
+                "recipients": list(d.recipients or ([ticket.requester] if ticket else [])),
+                "original_kind": d.original_kind, "original_subject": d.original_subject,
+                "error": d.error.strip()[:2000]}
 
     def _command_error(self, uow, row, ticket):
-        return {"tz": self.policy.tz.key, "errors": list(row.data.get("errors", [])),
-                "known": row.data.get("known", ""), "subject": row.data.get("subject", "")}
+        d = row.payload
+        return {"tz": self.policy.tz.key, "errors": list(d.errors), "known": d.known,
+                "subject": d.subject}
+
+    def _rate_limited(self, uow, row, ticket):
+        d = row.payload
+        return {"tz": self.policy.tz.key, "sender": d.sender, "limit": d.limit,
+                "subject": d.subject, "at": row.created_at}
 
     def _digest(self, uow, row, ticket):
-        since = _parse(row.data.get("since"))
-        return digest_context(uow, self.policy, row.created_at, since)
+        return digest_context(uow, self.policy, row.created_at, row.payload.since)
 
 
 def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -> dict:
@@ -210,9 +193,7 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
         if account is None or account.plan not in policy.plans:
             continue
         plan = policy.plan(account.plan)
-        cal = policy.calendar(plan)
-        clocks = status(plan, ticket.severity, ticket.created_at, ticket.first_response_at,
-                        ticket.resolved_at, ticket.paused, now, cal, policy.warn_at)
+        clocks = policy.clocks(ticket, account.plan, now)
         done = {"number": ticket.number, "subject": ticket.subject, "account": ticket.account,
                 "severity": str(ticket.severity)}
         # the first digest (no `since`) covers everything so far
@@ -220,7 +201,7 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
             opened.append({**done, "at": ticket.created_at})
         if ticket.resolved_at and (since is None or ticket.resolved_at >= since):
             resolved.append({**done, "at": ticket.resolved_at})
-        if ticket.status in ("open", "pending-customer"):
+        if ticket.status.active:
             for clock in clocks:
                 if clock.due is None or clock.state.value not in ("breached", "at_risk"):
                     continue
@@ -228,13 +209,11 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
                        "left": clock.allowed - clock.elapsed, "day_length": plan.window.length,
                        "assignee": ticket.assignee}
                 (breached if clock.state.value == "breached" else at_risk).append(row)
-        response = clocks[0]
-        if ticket.created_at >= month_start and response.due is not None \
-                and not response.best_effort \
-                and (ticket.first_response_at is not None or response.due <= now):
+        verdict = compliance_verdict(clocks[0])
+        if ticket.created_at >= month_start and verdict is not None:
             tally = compliance.setdefault(plan.name, [0, 0])
             tally[1] += 1
-            tally[0] += response.state.value == "met"
+            tally[0] += verdict
     quota_alerts = []
     for account in accounts.values():
         if account.plan not in policy.plans:

@@ -12,11 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from notifier.compose import Composer
-from notifier.contexts import ContextBuilder, Staff
+from notifier.contexts import ContextBuilder
 from notifier.mailer import PermanentFailure, TemporaryFailure
+from rules import lifecycle
+from rules.backoff import backoff
+from rules.notices import BounceNotice, Digest, MailKind
 from rules.policy import Policy
-from rules.sla import SlaState, status
-from store.records import OutboxRow, new_message_id
+from rules.sla import SlaState
+from rules.ticket import TicketStatus
+from store.changes import keep
+from store.outbox_writer import Addressing, OutboxWriter
+from store.records import OutboxRow
 
 log = logging.getLogger("intakebot.notifier")
 
@@ -40,7 +46,7 @@ class Delivery:
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return min(RETRY_CAP, RETRY_FIRST * (2 ** min(attempts, 16)))
+    return backoff(attempts, RETRY_FIRST, RETRY_CAP)
 
 
 def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now: datetime,
@@ -83,7 +89,7 @@ def _deliver(store, mailer, composer: Composer, builder: ContextBuilder, now: da
                 pending.append(_send(mailer, row, msg))
                 if len(pending) >= RECORD_EVERY:
                     # a crash resends at most the mails sent since the last record
-                    recorded += _record(store, pending, rows, composer, builder.staff, now)
+                    recorded += _record(store, pending, rows, builder.addressing, now)
                     pending = []
     except TemporaryFailure as exc:
         # opening the connection failed: every row not yet tried waits for its next attempt
@@ -91,7 +97,7 @@ def _deliver(store, mailer, composer: Composer, builder: ContextBuilder, now: da
         pending += [Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc))
                     for row, _ in prepared if row.id not in tried]
     if pending:
-        recorded += _record(store, pending, rows, composer, builder.staff, now)
+        recorded += _record(store, pending, rows, builder.addressing, now)
     return recorded
 
 
@@ -107,12 +113,12 @@ def _send(mailer, row: OutboxRow, msg) -> Delivery:
         return Delivery(row.id, row.kind, tuple(row.to), "retry", str(exc))
 
 
-def _record(store, results, rows, composer: Composer, staff: Staff,
-            now: datetime) -> list[Delivery]:
+def _record(store, results, rows, addressing: Addressing, now: datetime) -> list[Delivery]:
     """Mark each row; a row out of retries fails. Returns the results as recorded."""
     by_id = {r.id: r for r in rows}
     recorded: list[Delivery] = []
     with store.unit_of_work() as uow:
+        writer = OutboxWriter(uow, addressing, now)
         for d in results:
             row = by_id[d.row_id]
             if d.result == "sent":
@@ -131,20 +137,35 @@ def _record(store, results, rows, composer: Composer, staff: Staff,
             recorded.append(d)
             uow.outbox.mark_failed(row.id, now, d.error or "")
             log.error("%s to %s failed for good: %s", row.kind, ", ".join(row.to), d.error)
-            if row.kind != "bounce_notice" and staff.notify:
+            if row.kind is not MailKind.BOUNCE_NOTICE:
                 ticket = uow.tickets.get(row.ticket) if row.ticket is not None else None
-                subject = row.data.get("subject") or (ticket.subject if ticket else "")
-                mid = new_message_id("bounce_notice", row.ticket, composer.support.domain)
-                uow.outbox.enqueue(OutboxRow(
-                    kind="bounce_notice", to=list(staff.notify), ticket=row.ticket,
-                    message_id=mid, next_attempt_at=now, created_at=now,
-                    data={"recipients": row.to + row.cc, "original_kind": row.kind,
-                          "original_subject": subject, "error": d.error or ""}))
+                subject = getattr(row.payload, "subject", "") or (ticket.subject if ticket else "")
+                writer.write(BounceNotice(recipients=tuple(row.to + row.cc),
+                                          original_kind=row.kind.value, original_subject=subject,
+                                          error=d.error or "", bounced_message_id=row.message_id),
+                             ticket=ticket)
         uow.commit()
     return recorded
 
 
-def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -> list[str]:
+def close_settled(store, addressing: Addressing, reopen_days: int, now: datetime) -> list[int]:
+    """Close tickets resolved longer ago than the reopen window (then they can be archived).
+
+    A reply after that opens a new ticket anyway; closing makes it final.
+    """
+    closed = []
+    with store.unit_of_work() as uow:
+        writer = OutboxWriter(uow, addressing, now)
+        for ticket in uow.tickets.open():
+            change = lifecycle.close_if_settled(ticket, now, reopen_days)
+            if change is not None:
+                keep(uow, writer, change)
+                closed.append(ticket.number)
+        uow.commit()
+    return closed
+
+
+def sweep_sla(store, policy: Policy, addressing: Addressing, now: datetime) -> list[str]:
     """Queue each due SLA warning or breach mail once per ticket, clock, level and due time.
 
     After downtime past both thresholds only the breach goes out: one mail that
@@ -152,17 +173,15 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
     """
     sent: list[str] = []
     with store.unit_of_work() as uow:
+        writer = OutboxWriter(uow, addressing, now)
         accounts = {a.name: a for a in uow.accounts.all()}
         for ticket in uow.tickets.open():
-            if ticket.status not in ("open", "pending-customer"):
+            if not ticket.status.active:
                 continue
             account = accounts.get(ticket.account)
-            if account is None or account.plan not in policy.plans:
+            clocks = policy.clocks(ticket, account.plan if account else None, now)
+            if clocks is None:
                 continue
-            plan = policy.plan(account.plan)
-            clocks = status(plan, ticket.severity, ticket.created_at, ticket.first_response_at,
-                            ticket.resolved_at, ticket.paused, now, policy.calendar(plan),
-                            policy.warn_at)
             for clock in clocks:
                 if clock.state not in (SlaState.AT_RISK, SlaState.BREACHED):
                     continue
@@ -170,7 +189,7 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
                     else ticket.resolved_at
                 if stopped is not None:
                     continue  # answered (late or not): nothing left to escalate
-                if clock.clock == "resolution" and ticket.status == "pending-customer":
+                if clock.clock == "resolution" and ticket.status is TicketStatus.PENDING:
                     continue  # the resolution clock is paused
                 # once per ticket, clock, severity and level: a due that moves (a pause)
                 # does not warn again; a new severity is a new target
@@ -181,43 +200,23 @@ def sweep_sla(store, policy: Policy, staff: Staff, domain: str, now: datetime) -
                 if level == "breach":
                     uow.sent_alerts.add(f"{base}:warn", now)
                 uow.sent_alerts.add(f"{base}:{level}", now)
-                assignee = staff.address_of(ticket.assignee)
-                to = [assignee] if assignee else list(staff.notify)
-                if level == "breach" and not clock.best_effort:
-                    to = list(dict.fromkeys([*staff.notify, *staff.managers]))
-                if not to:
-                    continue
-                kind = "sla_breach" if level == "breach" else "sla_warning"
-                mid = new_message_id(kind, ticket.number, domain)
-                notice = ticket.notice_message_id
-                uow.outbox.enqueue(OutboxRow(
-                    kind=kind, to=to, ticket=ticket.number, message_id=mid,
-                    in_reply_to=notice, references=[notice] if notice else [],
-                    next_attempt_at=now, created_at=now,
-                    data={"clock": clock.clock, "due": clock.due,
-                          "left_seconds": (clock.allowed - clock.elapsed).total_seconds(),
-                          "fraction": round(clock.fraction, 3),
-                          "best_effort": clock.best_effort}))
-                uow.tickets.link_message_id(ticket.number, mid)
-                uow.events.append(ticket.number, "escalated", now, clock=clock.clock,
-                                  level=level, to=to, best_effort=clock.best_effort)
-                sent.append(f"{kind} #{ticket.number} {clock.clock}")
+                change = lifecycle.escalate(ticket, clock, now=now)
+                keep(uow, writer, change)
+                sent += [f"{n.kind} #{ticket.number} {clock.clock}" for n in change.notices]
         uow.commit()
     for line in sent:
         log.info("queued %s", line)
     return sent
 
 
-def queue_digest(store, staff: Staff, domain: str, now: datetime) -> OutboxRow | None:
+def queue_digest(store, addressing: Addressing, now: datetime) -> OutboxRow | None:
     """Queue the manager digest covering the time since the previous one."""
-    if not staff.managers:
+    if not addressing.staff.managers:
         return None
     with store.unit_of_work() as uow:
-        previous = [r for r in uow.outbox.all() if r.kind == "digest" and r.created_at <= now]
+        previous = [r for r in uow.outbox.all()
+                    if r.kind is MailKind.DIGEST and r.created_at <= now]
         since = max((r.created_at for r in previous), default=None)
-        row = OutboxRow(kind="digest", to=list(staff.managers),
-                        message_id=new_message_id("digest", None, domain), next_attempt_at=now,
-                        created_at=now, data={"since": since})
-        uow.outbox.enqueue(row)
+        row = OutboxWriter(uow, addressing, now).write(Digest(since=since))
         uow.commit()
     return row

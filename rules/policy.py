@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from rules.calendar import BusinessCalendar, ClosedDays
 from rules.plans import Plan, Severity, build_catalogue
 from rules.severity import SeverityRule
+from rules.sla import ClockStatus, status
+from rules.ticket import Ticket
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,18 @@ class Policy:
             cal = BusinessCalendar(plan.window, self.tz, self.closed)
             self._calendars[plan.name] = cal
         return cal
+
+
+    def clocks(self, ticket: Ticket, plan: str | None,
+               now: datetime) -> tuple[ClockStatus, ClockStatus] | None:
+        """A ticket's response and resolution clocks as of `now` under its account's plan;
+        None when the plan is not in the catalogue. The one place sweep, digest, report
+        and CLI get them from."""
+        if plan is None or plan not in self.plans:
+            return None
+        p = self.plans[plan]
+        return status(p, ticket.severity, ticket.created_at, ticket.first_response_at,
+                      ticket.resolved_at, ticket.paused, now, self.calendar(p), self.warn_at)
 
 
 def default_policy(tz: str = "Europe/Madrid", country: str | None = "ES") -> Policy:

@@ -161,3 +161,12 @@ def status(plan: Plan, severity: Severity, created_at: datetime,
     resolution = _clock("resolution", plan.resolution_target(severity), created_at,
                         resolved_at, now, _merged(paused, created_at, stop), calendar, warn_at)
     return response, resolution
+
+
+def compliance_verdict(clock: ClockStatus) -> bool | None:
+    """How a clock counts for compliance: True met, False breached, None not counted
+    (still running, no target, or a best-effort target, which is tracked but never
+    held against the desk). Digest and report both count with this."""
+    if clock.best_effort or clock.state not in (SlaState.MET, SlaState.BREACHED):
+        return None
+    return clock.state is SlaState.MET

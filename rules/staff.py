@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 
 def agent_name(address: str, names: Mapping[str, str]) -> str:
@@ -21,3 +22,26 @@ def find_agent(wanted: str | None, agents: Iterable[str],
                       address.split("@")[0].lower()):
             return address
     return None
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who works the desk: agents (with names), who is told of new tickets, managers."""
+
+    agents: tuple[str, ...] = ()
+    agent_names: tuple[tuple[str, str], ...] = ()
+    notify: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+
+    def is_agent(self, address: str) -> bool:
+        return address.lower() in self.agents
+
+    def is_staff(self, address: str) -> bool:
+        address = address.lower()
+        return address in self.agents or address in self.notify or address in self.managers
+
+    def name_of(self, address: str) -> str:
+        return agent_name(address, dict(self.agent_names))
+
+    def address_of(self, name: str | None) -> str | None:
+        return find_agent(name, self.agents, dict(self.agent_names))

@@ -1,19 +1,16 @@
-"""Files beside the hot store: the content-addressed raw-mail archive, bodies and attachments."""
+"""Files beside the hot store: the content-addressed raw-mail archive and attachments."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-import unicodedata
 from pathlib import Path
 
+from rules.text import EXTENSION_MAX, safe_filename
 from store.storage import fsync_dir, sync_deferred, temp_name, write_new
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_UNSAFE = re.compile(r"[/\\:*?\"<>|]")
-MAX_NAME = 120
 
 
 def _make_dirs(folder: Path) -> None:
@@ -79,21 +76,13 @@ def _replace(path: Path, data: bytes) -> None:
         fsync_dir(path.parent)
 
 
-def safe_name(name: str, fallback: str = "attachment") -> str:
-    """A file name with no folders, no control or shell-hostile characters, bounded length."""
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    # control characters are invisible: drop them; shell-hostile ones become "_"
-    name = _UNSAFE.sub("_", _CONTROL.sub("", name)).strip().strip(".")
-    if not name:
-        name = fallback
-    if len(name.encode()) > MAX_NAME:
-        stem, dot, ext = name.rpartition(".")
-        ext = ext[:16] if dot and stem else ""
-        keep = name if not ext else stem
-        while len((keep + "." + ext if ext else keep).encode()) > MAX_NAME:
-            keep = keep[:-1]
-        name = keep + ("." + ext if ext else "")
-    return name
+def _numbered(stem: str, ext: str, n: int) -> str:
+    """`stem-n.ext`, the stem shortened until safe_filename leaves the name as it is, so
+    `Files.read` accepts the path handed back."""
+    suffix = f"-{n}.{ext}" if ext else f"-{n}"
+    while safe_filename(stem + suffix, "") != stem + suffix:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 class RawArchive:
@@ -135,45 +124,23 @@ class RawArchive:
 
 
 class Files:
-    """Bodies (text by key) and attachments; paths returned are relative to `root`."""
+    """Attachments of tickets and messages; paths returned are relative to `root`."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def _key_path(self, key: str) -> Path:
         parts = [p for p in key.replace("\\", "/").split("/") if p]
-        if not parts or any(p in (".", "..") or p != safe_name(p) for p in parts):
+        if not parts or any(p in (".", "..") or p != safe_filename(p, "") for p in parts):
             raise ValueError(f"{key!r} is not a safe key: use names like 'bodies/1042/3.txt'")
         return self.root.joinpath(*parts)
 
-    def put_text(self, key: str, text: str) -> str:
-        """Store text under `key` (replacing what was there) and return its relative path."""
-        path = self._key_path(key)
-        _make_dirs(path.parent)
-        tmp = temp_name(path)
-        deferred = sync_deferred()
-        try:
-            write_new(tmp, text.encode("utf-8", "surrogateescape"), sync=not deferred)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        if not deferred:
-            fsync_dir(path.parent)
-        return path.relative_to(self.root).as_posix()
-
-    def get_text(self, key: str) -> str:
-        try:
-            return self._key_path(key).read_bytes().decode("utf-8", "surrogateescape")
-        except FileNotFoundError:
-            raise KeyError(key) from None
-
     def put_attachment(self, owner: int | str, filename: str, data: bytes) -> str:
         """Store an attachment of a ticket number or message sha; same name and bytes is a no-op."""
-        folder = self.root / "attachments" / safe_name(str(owner), "unknown")
-        name = safe_name(filename)
+        folder = self.root / "attachments" / safe_filename(str(owner), "unknown")
+        name = safe_filename(filename, "attachment")
         stem, dot, ext = name.rpartition(".")
-        if not dot or not stem:
+        if not dot or not stem or len(ext) > EXTENSION_MAX:
             stem, ext = name, ""
         n = 1
         while True:
@@ -183,7 +150,7 @@ class Files:
             if path.read_bytes() == data:
                 return path.relative_to(self.root).as_posix()
             n += 1
-            name = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+            name = _numbered(stem, ext, n)
 
     def read(self, relative: str) -> bytes:
         return self._key_path(relative).read_bytes()

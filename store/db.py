@@ -114,7 +114,7 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- used by UnitOfWork
+    # -- the unit of work's window on the store: begin, write (commit), end
 
     def _build(self) -> Document:
         try:
@@ -123,7 +123,8 @@ class Store:
             # valid JSON, but not records this store wrote (a hand edit gone wrong)
             raise self._storage.corrupt(f"a record is malformed ({exc!r})") from exc
 
-    def _acquire(self) -> None:
+    def begin(self) -> Document:
+        """Take the locks and return the current document (reloaded if another wrote)."""
         if self._owner == threading.get_ident():
             raise RuntimeError("this thread already has a unit of work open on this store")
         self._thread_lock.acquire()
@@ -138,6 +139,7 @@ class Store:
             self._thread_lock.release()
             raise
         self._owner = threading.get_ident()
+        return self._doc
 
     def _refresh(self) -> None:
         token = self._lock.read_token()
@@ -148,7 +150,8 @@ class Store:
             self._token = token
             self._stale = False
 
-    def _commit(self) -> None:
+    def write(self) -> None:
+        """Make every change to the document durable in one atomic replace."""
         if not self._doc.undo:
             return
         try:
@@ -160,7 +163,8 @@ class Store:
             raise
         self._doc.forget_undo()
 
-    def _release(self) -> None:
+    def end(self) -> None:
+        """Give the locks back (after the unit of work rolled back what it did not write)."""
         self._owner = None
         try:
             self._lock.release()

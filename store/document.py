@@ -38,6 +38,10 @@ def _inbound_mid(doc: Doc) -> Iterable[str]:
     return (normalise_message_id(doc["message_id"]),) if doc.get("message_id") else ()
 
 
+def _outbox_mid(doc: Doc) -> Iterable[str]:
+    return (normalise_message_id(doc["message_id"]),)
+
+
 def _pending(doc: Doc) -> Iterable[bool]:
     return (True,) if doc["status"] == "pending" else ()
 
@@ -51,6 +55,7 @@ INDICES: list[tuple[str, str, KeyFunc]] = [
     ("tickets", "account", _one("account", lower=True)),
     ("events", "ticket", _one("ticket")),
     ("outbox", "id", _one("id")),
+    ("outbox", "mid", _outbox_mid),
     ("outbox", "pending", _pending),
     ("cursors", "folder", _one("folder")),
     ("inbound", "sha", _one("sha256")),

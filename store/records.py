@@ -12,17 +12,16 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from rules.lifecycle import EventKind, Outcome
+from rules.notices import Audience, MailKind, Notice, datetime_fields, notice_class, tuple_fields
 from rules.plans import Severity
+from rules.ticket import Ticket, TicketStatus
 
-TICKET_STATUSES = ("open", "pending-customer", "resolved", "closed")
+__all__ = ["Account", "Contact", "Cursor", "Event", "InboundOutcome", "OutboxRow", "Ticket",
+           "ticket_from_dict", "ticket_to_dict", "normalise_message_id"]
+
 OUTBOX_STATUSES = ("pending", "sent", "failed")
-EVENT_KINDS = frozenset({
-    "received", "acknowledged", "agent_reply", "customer_reply", "severity_changed",
-    "escalated", "resolved", "reopened", "note", "assigned", "pending", "closed",
-})
-# An inbound outcome whose `outcome` starts with this counts as a refusal
-# (e.g. "refused-not-contact", "refused-quota") for the refusal rate limit.
-REFUSED_PREFIX = "refused"
+EVENT_KINDS = frozenset(k.value for k in EventKind)
 
 
 def _dt(value: datetime | None) -> str | None:
@@ -127,74 +126,46 @@ class Contact:
                    added_at=_parse_dt(d["added_at"]))
 
 
-@dataclass(kw_only=True)
-class Ticket:
-    number: int = 0  # assigned by uow.tickets.add
-    account: str
-    requester: str
-    cc: list[str] = field(default_factory=list)
-    subject: str
-    severity: Severity
-    severity_reason: str = ""
-    status: str = "open"
-    created_at: datetime
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-    response_due: datetime | None = None
-    resolution_due: datetime | None = None
-    contract_year: date
-    overage: bool = False
-    assignee: str | None = None
-    # waiting-on-customer intervals; an open interval has end None
-    paused: list[tuple[datetime, datetime | None]] = field(default_factory=list)
-    message_ids: list[str] = field(default_factory=list)
-    last_message_id: str | None = None
-    # the first notice to agents: their later notices about the ticket thread under it
-    notice_message_id: str | None = None
-    updated_at: datetime | None = None
+def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "number": ticket.number, "account": ticket.account, "requester": ticket.requester,
+        "cc": list(ticket.cc), "subject": ticket.subject,
+        "severity": Severity(ticket.severity).value, "severity_reason": ticket.severity_reason,
+        "status": TicketStatus(ticket.status).value, "created_at": _dt(ticket.created_at),
+        "first_response_at": _dt(ticket.first_response_at),
+        "resolved_at": _dt(ticket.resolved_at), "closed_at": _dt(ticket.closed_at),
+        "response_due": _dt(ticket.response_due), "resolution_due": _dt(ticket.resolution_due),
+        "contract_year": _d(ticket.contract_year), "overage": bool(ticket.overage),
+        "assignee": ticket.assignee,
+        "paused": [[_dt(s), _dt(e)] for s, e in ticket.paused],
+        "message_ids": list(ticket.message_ids),
+        "customer_thread": list(ticket.customer_thread),
+        "notice_message_id": ticket.notice_message_id, "opened_by": ticket.opened_by,
+        "updated_at": _dt(ticket.updated_at),
+    }
 
-    @property
-    def ref(self) -> str:
-        """How people see the number: `#1042`."""
-        return f"#{self.number}"
 
-    def to_dict(self) -> dict[str, Any]:
-        _check(self.status, TICKET_STATUSES, "ticket status")
-        return {
-            "number": self.number, "account": self.account, "requester": self.requester,
-            "cc": list(self.cc), "subject": self.subject,
-            "severity": Severity(self.severity).value, "severity_reason": self.severity_reason,
-            "status": self.status, "created_at": _dt(self.created_at),
-            "first_response_at": _dt(self.first_response_at),
-            "resolved_at": _dt(self.resolved_at), "closed_at": _dt(self.closed_at),
-            "response_due": _dt(self.response_due), "resolution_due": _dt(self.resolution_due),
-            "contract_year": _d(self.contract_year), "overage": bool(self.overage),
-            "assignee": self.assignee,
-            "paused": [[_dt(s), _dt(e)] for s, e in self.paused],
-            "message_ids": list(self.message_ids), "last_message_id": self.last_message_id,
-            "notice_message_id": self.notice_message_id,
-            "updated_at": _dt(self.updated_at),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Ticket:
-        return cls(
-            number=d["number"], account=d["account"], requester=d["requester"],
-            cc=list(d["cc"]), subject=d["subject"], severity=Severity(d["severity"]),
-            severity_reason=d["severity_reason"], status=d["status"],
-            created_at=_parse_dt(d["created_at"]),
-            first_response_at=_parse_dt(d["first_response_at"]),
-            resolved_at=_parse_dt(d["resolved_at"]), closed_at=_parse_dt(d["closed_at"]),
-            response_due=_parse_dt(d["response_due"]),
-            resolution_due=_parse_dt(d["resolution_due"]),
-            contract_year=_parse_d(d["contract_year"]), overage=d["overage"],
-            assignee=d["assignee"],
-            paused=[(_parse_dt(s), _parse_dt(e)) for s, e in d["paused"]],
-            message_ids=list(d["message_ids"]), last_message_id=d["last_message_id"],
-            notice_message_id=d.get("notice_message_id"),
-            updated_at=_parse_dt(d["updated_at"]),
-        )
+def ticket_from_dict(d: dict[str, Any]) -> Ticket:
+    # data folders written before the two threads kept only the latest customer id
+    thread = d.get("customer_thread")
+    if thread is None:
+        thread = [d["last_message_id"]] if d.get("last_message_id") else []
+    return Ticket(
+        number=d["number"], account=d["account"], requester=d["requester"],
+        cc=list(d["cc"]), subject=d["subject"], severity=Severity(d["severity"]),
+        severity_reason=d["severity_reason"], status=TicketStatus(d["status"]),
+        created_at=_parse_dt(d["created_at"]),
+        first_response_at=_parse_dt(d["first_response_at"]),
+        resolved_at=_parse_dt(d["resolved_at"]), closed_at=_parse_dt(d["closed_at"]),
+        response_due=_parse_dt(d["response_due"]),
+        resolution_due=_parse_dt(d["resolution_due"]),
+        contract_year=_parse_d(d["contract_year"]), overage=d["overage"],
+        assignee=d["assignee"],
+        paused=[(_parse_dt(s), _parse_dt(e)) for s, e in d["paused"]],
+        message_ids=list(d["message_ids"]), customer_thread=list(thread),
+        notice_message_id=d.get("notice_message_id"), opened_by=d.get("opened_by"),
+        updated_at=_parse_dt(d["updated_at"]),
+    )
 
 
 @dataclass(kw_only=True)
@@ -202,14 +173,16 @@ class Event:
     ticket: int
     seq: int
     at: datetime
-    kind: str
+    kind: EventKind
     data: dict[str, Any] = field(default_factory=dict)
     raw: str | None = None  # sha256 of the raw message in the archive, if any
 
+    def __post_init__(self) -> None:
+        self.kind = EventKind(self.kind)
+
     def to_dict(self) -> dict[str, Any]:
-        _check(self.kind, EVENT_KINDS, "event kind")
-        return {"ticket": self.ticket, "seq": self.seq, "at": _dt(self.at), "kind": self.kind,
-                "data": _json_value(self.data), "raw": self.raw}
+        return {"ticket": self.ticket, "seq": self.seq, "at": _dt(self.at),
+                "kind": self.kind.value, "data": _json_value(self.data), "raw": self.raw}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Event:
@@ -217,24 +190,37 @@ class Event:
                    data=dict(d["data"]), raw=d["raw"])
 
 
-def new_message_id(kind: str, ticket: int | None, domain: str) -> str:
-    """A fresh Message-ID for a mail the bot sends, under the support domain; it names the
-    kind and ticket so a person reading headers (or a bounce) sees what it was."""
-    tag = f"{ticket}." if ticket is not None else ""
-    return f"<{kind}.{tag}{uuid.uuid4().hex[:20]}@{domain}>"
+def _payload_to_dict(notice: Notice) -> dict[str, Any]:
+    return _json_value(notice.payload())
+
+
+def _payload_from_dict(kind: str, audience: str | None, data: dict[str, Any]) -> Notice:
+    cls = notice_class(kind, audience)
+    times, tuples = datetime_fields(cls), tuple_fields(cls)
+    values = {}
+    for name, value in data.items():
+        if name in times:
+            value = _parse_dt(value)
+        elif name in tuples:
+            value = tuple(value)
+        values[name] = value
+    return cls(**values)
 
 
 @dataclass(kw_only=True)
 class OutboxRow:
+    """One mail to send. Only the outbox writer (`store/outbox_writer.py`) creates them."""
+
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    kind: str
+    payload: Notice
     to: list[str]
     cc: list[str] = field(default_factory=list)
     ticket: int | None = None
     message_id: str
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    # addresses the writer left out of this mail, with why: [(address, why)]
+    dropped: list[tuple[str, str]] = field(default_factory=list)
     status: str = "pending"
     attempts: int = 0
     next_attempt_at: datetime
@@ -243,13 +229,24 @@ class OutboxRow:
     last_attempt_at: datetime | None = None
     last_error: str | None = None
 
+    @property
+    def kind(self) -> MailKind:
+        return self.payload.kind
+
+    @property
+    def audience(self) -> Audience:
+        return self.payload.audience
+
     def to_dict(self) -> dict[str, Any]:
         _check(self.status, OUTBOX_STATUSES, "outbox status")
         return {
-            "id": self.id, "kind": self.kind, "to": list(self.to), "cc": list(self.cc),
+            "id": self.id, "kind": self.kind.value, "audience": self.audience.value,
+            "to": list(self.to), "cc": list(self.cc),
             "ticket": self.ticket, "message_id": self.message_id,
             "in_reply_to": self.in_reply_to, "references": list(self.references),
-            "data": _json_value(self.data), "status": self.status, "attempts": self.attempts,
+            "data": _payload_to_dict(self.payload),
+            "dropped": [list(d) for d in self.dropped], "status": self.status,
+            "attempts": self.attempts,
             "next_attempt_at": _dt(self.next_attempt_at), "created_at": _dt(self.created_at),
             "sent_at": _dt(self.sent_at), "last_attempt_at": _dt(self.last_attempt_at),
             "last_error": self.last_error,
@@ -258,9 +255,11 @@ class OutboxRow:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> OutboxRow:
         return cls(
-            id=d["id"], kind=d["kind"], to=list(d["to"]), cc=list(d["cc"]), ticket=d["ticket"],
+            id=d["id"], payload=_payload_from_dict(d["kind"], d.get("audience"), d["data"]),
+            to=list(d["to"]), cc=list(d["cc"]), ticket=d["ticket"],
             message_id=d["message_id"], in_reply_to=d["in_reply_to"],
-            references=list(d["references"]), data=dict(d["data"]), status=d["status"],
+            references=list(d["references"]),
+            dropped=[(a, w) for a, w in d.get("dropped", [])], status=d["status"],
             attempts=d["attempts"], next_attempt_at=_parse_dt(d["next_attempt_at"]),
             created_at=_parse_dt(d["created_at"]), sent_at=_parse_dt(d["sent_at"]),
             last_attempt_at=_parse_dt(d["last_attempt_at"]), last_error=d["last_error"],
@@ -286,7 +285,7 @@ class Cursor:
 class InboundOutcome:
     sha256: str
     message_id: str | None
-    outcome: str  # e.g. "opened", "reply", "duplicate", "refused-not-contact"
+    outcome: Outcome
     ticket: int | None = None
     received_at: datetime
     recorded_at: datetime
@@ -297,16 +296,18 @@ class InboundOutcome:
     answered: bool = False
 
     def __post_init__(self) -> None:
+        self.outcome = Outcome(self.outcome)
         if self.sender is not None:
             self.sender = self.sender.strip().lower()
 
     @property
     def refused(self) -> bool:
-        return self.outcome.startswith(REFUSED_PREFIX)
+        return self.outcome.refused
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "sha256": self.sha256, "message_id": self.message_id, "outcome": self.outcome,
+            "sha256": self.sha256, "message_id": self.message_id,
+            "outcome": self.outcome.value,
             "ticket": self.ticket, "received_at": _dt(self.received_at),
             "recorded_at": _dt(self.recorded_at), "sender": self.sender,
             "reason": self.reason, "source": self.source, "answered": self.answered,

@@ -90,13 +90,9 @@ class Outbox:
         return None if d is None else OutboxRow.from_dict(d)
 
     def by_message_id(self, mid: str) -> OutboxRow | None:
-        """The (hot) row that sent this Message-ID; bounces are rare, so a scan will do."""
-        key = normalise_message_id(mid)
-        for d in self._doc.docs("outbox"):
-            if normalise_message_id(d["message_id"]) == key:
-                return OutboxRow.from_dict(d)
-        return None
-
+        """The (hot) row that sent this Message-ID."""
+        d = self._doc.find("outbox", "mid", normalise_message_id(mid))
+        return None if d is None else OutboxRow.from_dict(d)
 
     def due(self, now: datetime) -> list[OutboxRow]:
         """Pending rows whose next attempt is due, oldest first."""
@@ -160,9 +156,18 @@ class Inbound:
         d = self._doc.find("inbound", "sha", sha256)
         return None if d is None else InboundOutcome.from_dict(d)
 
-    def by_message_id(self, mid: str) -> InboundOutcome | None:
-        d = self._doc.find("inbound", "mid", normalise_message_id(mid))
-        return None if d is None else InboundOutcome.from_dict(d)
+    def by_message_id(self, mid: str) -> list[InboundOutcome]:
+        """Every recorded message with this Message-ID (senders may differ), oldest first."""
+        found = [InboundOutcome.from_dict(d)
+                 for d in self._doc.find_all("inbound", "mid", normalise_message_id(mid))]
+        return sorted(found, key=lambda o: o.recorded_at)
+
+    def count_since(self, sender: str, since: datetime, outcomes) -> int:
+        """Messages from `sender` received at or after `since` that ended in one of `outcomes`."""
+        wanted = {str(o) for o in outcomes}
+        return sum(1 for d in self._doc.find_all("inbound", "sender", sender.strip().lower())
+                   if d["outcome"] in wanted
+                   and datetime.fromisoformat(d["received_at"]) >= since)
 
     def refusals_since(self, sender: str, since: datetime) -> int:
         """Refusals actually sent to `sender` for messages recorded at or after `since`."""

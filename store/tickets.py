@@ -9,10 +9,17 @@ from typing import Any
 
 from store.document import Document
 from store.history import History
-from store.records import Event, Ticket, normalise_message_id
+from store.records import Event, Ticket, normalise_message_id, ticket_from_dict, ticket_to_dict
 
 # Quota checks read every creation time of an account per new ticket: parse each once.
 _instant = lru_cache(maxsize=65536)(datetime.fromisoformat)
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    """`first` then the ids of `second` it lacks (compared without angle brackets)."""
+    known = {normalise_message_id(m) for m in first}
+    extra = [m for m in second if normalise_message_id(m) not in known]
+    return [*first, *extra] if extra else list(first)
 
 
 class Tickets:
@@ -29,45 +36,40 @@ class Tickets:
         number = self._doc.meta["next_ticket"]
         self._doc.set_meta(next_ticket=number + 1)
         ticket = dataclasses.replace(ticket, number=number)
-        self._doc.put("tickets", str(number), ticket.to_dict())
+        self._doc.put("tickets", str(number), ticket_to_dict(ticket))
         return ticket
 
     def get(self, number: int) -> Ticket | None:
         d = self._doc.get("tickets", str(number))
         if d is None:
             d = self._history.ticket(self._ranges, number)
-        return None if d is None else Ticket.from_dict(d)
+        return None if d is None else ticket_from_dict(d)
 
     def update(self, ticket: Ticket) -> Ticket:
         """Write a changed ticket; an archived one comes back into the hot file.
 
-        A ticket's thread only grows: Message-IDs linked since the caller read its
+        A ticket's threads only grow: Message-IDs linked since the caller read its
         copy are kept, so a stale copy can never unlink a mail from its ticket.
         """
         current = self.get(ticket.number)
         if current is None:
             raise KeyError(ticket.number)
-        known = {normalise_message_id(m) for m in ticket.message_ids}
-        missing = [m for m in current.message_ids if normalise_message_id(m) not in known]
-        if missing or (current.notice_message_id and not ticket.notice_message_id):
-            ticket = dataclasses.replace(
-                ticket, message_ids=[*current.message_ids,
-                                     *(m for m in ticket.message_ids
-                                       if normalise_message_id(m) not in
-                                       {normalise_message_id(c) for c in current.message_ids})],
-                notice_message_id=ticket.notice_message_id or current.notice_message_id)
-        self._doc.put("tickets", str(ticket.number), ticket.to_dict())
+        ticket = dataclasses.replace(
+            ticket, message_ids=_union(current.message_ids, ticket.message_ids),
+            customer_thread=_union(current.customer_thread, ticket.customer_thread),
+            notice_message_id=ticket.notice_message_id or current.notice_message_id)
+        self._doc.put("tickets", str(ticket.number), ticket_to_dict(ticket))
         return ticket
 
     def open(self) -> list[Ticket]:
         """Hot tickets not closed, by number."""
-        return [Ticket.from_dict(d) for d in self._sorted_hot() if d["status"] != "closed"]
+        return [ticket_from_dict(d) for d in self._sorted_hot() if d["status"] != "closed"]
 
     def all(self, include_archived: bool = False) -> list[Ticket]:
         docs = {d["number"]: d for d in self._history.tickets(self._ranges)} \
             if include_archived else {}
         docs.update((d["number"], d) for d in self._doc.docs("tickets"))
-        return [Ticket.from_dict(docs[n]) for n in sorted(docs)]
+        return [ticket_from_dict(docs[n]) for n in sorted(docs)]
 
     def _sorted_hot(self) -> list[dict[str, Any]]:
         return sorted(self._doc.docs("tickets"), key=lambda d: d["number"])
@@ -80,17 +82,7 @@ class Tickets:
             d = self._history.by_message_id(self._ranges, key)
             if d is not None and self._doc.get("tickets", str(d["number"])) is not None:
                 d = None  # the hot copy is newer and no longer holds this id
-        return None if d is None else Ticket.from_dict(d)
-
-    def link_message_id(self, number: int, mid: str) -> Ticket:
-        ticket = self.get(number)
-        if ticket is None:
-            raise KeyError(number)
-        known = {normalise_message_id(m) for m in ticket.message_ids}
-        if normalise_message_id(mid) not in known:
-            ticket.message_ids.append(mid.strip())
-            self.update(ticket)
-        return ticket
+        return None if d is None else ticket_from_dict(d)
 
     def count_opened(self, account: str, since: datetime, until: datetime) -> int:
         """Tickets of `account` opened in [since, until), hot and archived (for quotas)."""

@@ -34,9 +34,8 @@ class UnitOfWork:
         self._active = False
 
     def __enter__(self) -> UnitOfWork:
-        self._store._acquire()
+        doc, history = self._store.begin(), self._store.history
         self._active = True
-        doc, history = self._store._doc, self._store.history
         self._doc = doc
         self.accounts = Accounts(doc)
         self.contacts = Contacts(doc)
@@ -53,13 +52,13 @@ class UnitOfWork:
             self._doc.rollback_to(0)
         finally:
             self._active = False
-            self._store._release()
+            self._store.end()
 
     def commit(self) -> None:
         """Write everything changed so far in one atomic replace of the hot file."""
         if not self._active:
             raise RuntimeError("commit() outside its `with store.unit_of_work()` block")
-        self._store._commit()
+        self._store.write()
 
     def rollback(self) -> None:
         """Discard every change since the last commit; the unit stays usable."""

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 
-from intake.handler import IntakeSettings
+from intake.context import IntakeSettings
 from store.records import Account, Contact
 
 SUPPORT = "support@vendor.example"

@@ -1,5 +1,9 @@
-"""Intake end to end against real IMAP (pymap and Dovecot): mail in INBOX -> recorded outcome,
-tickets, queued mail, and the message moved to Processed or Quarantine."""
+"""Intake decisions: mail in -> recorded outcome, tickets, queued mail, and where the message
+goes (Processed or Quarantine).
+
+The decisions run in-process through the real pipeline (archive, parse, handle, commit);
+the tests marked `imap_intake` take the same path through a real IMAP server (pymap and
+Dovecot), where the message really moves between folders."""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from intake.handler import OUTCOMES
+from rules.lifecycle import Outcome
 from intake.mailbox import ImapMailbox
-from intake.pipeline import Handled, Pipeline
+from intake.pipeline import Handled, Incoming, Pipeline
 from intake.poller import Poller
 from rules.plans import Severity
 from rules.policy import default_policy
@@ -35,22 +39,42 @@ def sha(raw: bytes) -> str:
 
 
 class Intake:
-    """The bot's intake over a real mailbox: deliver mail into INBOX, poll once, look at
-    the store and the server's folders."""
+    """The bot's intake: deliver mail, poll once, look at the store and where the mail went.
+
+    With `server` the mail goes through a real IMAP mailbox; without, each polled batch
+    goes straight into the pipeline and lands in Processed or Quarantine by its outcome,
+    as the poller would move it."""
 
     def __init__(self, server, store: Store, settings) -> None:
         self.server, self.store, self.settings = server, store, settings
         self.now = T0
+        self._waiting: list[tuple[bytes, datetime]] = []
+        self._moved: dict[str, list[bytes]] = {"Processed": [], "Quarantine": []}
+        self._uid = 100
 
     def deliver(self, raw: bytes, received: datetime = T0) -> bytes:
-        self.server.append(raw, internaldate=received)
+        if self.server is None:
+            self._waiting.append((raw, received))
+        else:
+            self.server.append(raw, internaldate=received)
         return raw
 
     def poll(self, now: datetime | None = None) -> list[Handled]:
         self.now = now or self.now
+        pipeline = Pipeline(self.store, POLICY, self.settings, lambda: self.now, MAX_BYTES)
+        if self.server is None:
+            batch = []
+            for raw, received in self._waiting:
+                self._uid += 1
+                batch.append(Incoming(raw, received, source=f"test:INBOX:{self._uid}"))
+            self._waiting = []
+            handled = pipeline.run(batch) if batch else []
+            for h in handled:
+                self._moved["Quarantine" if h.quarantined else "Processed"].append(
+                    h.incoming.raw)
+            return handled
         box = ImapMailbox(self.server.host, self.server.port, username=self.server.username,
                           password=self.server.password, tls="none", timeout=10)
-        pipeline = Pipeline(self.store, POLICY, self.settings, lambda: self.now, MAX_BYTES)
         try:
             return Poller(box, pipeline, batch_size=50, max_bytes=MAX_BYTES).poll_once()
         finally:
@@ -77,10 +101,15 @@ class Intake:
             return [r for r in uow.outbox.all() if kind is None or r.kind == kind]
 
     def folder(self, name: str) -> list[bytes]:
+        if self.server is None:
+            return list(self._moved.get(name, []))
         return self.server.fetch_all(name) if name in self.server.folders() else []
 
     def assert_moved(self, processed: list[bytes], quarantined: list[bytes] = ()) -> None:
-        assert self.server.uids("INBOX") == []
+        if self.server is None:
+            assert self._waiting == []
+        else:
+            assert self.server.uids("INBOX") == []
         assert sorted(self.folder("Processed")) == sorted(processed)
         assert sorted(self.folder("Quarantine")) == sorted(quarantined)
 
@@ -94,7 +123,12 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def intake(imap_server, store) -> Intake:
+def intake(store) -> Intake:
+    return Intake(None, store, mf.settings())
+
+
+@pytest.fixture
+def imap_intake(imap_server, store) -> Intake:
     return Intake(imap_server, store, mf.settings())
 
 
@@ -113,7 +147,8 @@ def open_ticket(intake: Intake, sender: str = ALICE,
 # -- new tickets ----------------------------------------------------------------------
 
 
-def test_new_request_from_a_contact_opens_an_acknowledged_ticket(intake):
+def test_new_request_from_a_contact_opens_an_acknowledged_ticket(imap_intake):
+    intake = imap_intake
     mid = "<first-request@acme.example>"
     raw = intake.deliver(mf.mail(f"Alice Arias <{ALICE}>", "[critical] Cannot open any document",
                                  "Since 10:40 no document opens.\n", message_id=mid,
@@ -163,7 +198,8 @@ def test_due_times_follow_each_account_plan(intake):
 # -- refusals -------------------------------------------------------------------------
 
 
-def test_stranger_is_refused_politely_at_most_three_times_a_day(intake):
+def test_stranger_is_refused_politely_at_most_three_times_a_day(imap_intake):
+    intake = imap_intake
     raws = [intake.deliver(mf.mail(STRANGER, f"Please help {i}")) for i in range(4)]
 
     handled = intake.poll(T0 + timedelta(minutes=1))
@@ -190,8 +226,8 @@ def test_colleague_who_is_not_a_contact_is_told_who_can_open_tickets(intake):
     assert handled.outcome == "refused_unauthorised"
     [refusal] = intake.outbox("refused_unauthorised")
     assert refusal.to == ["eve@acme.example"]
-    assert refusal.data["account"] == "acme"
-    assert sorted(refusal.data["contacts"]) == ["Alice Arias", "Bob Blanco"]
+    assert refusal.payload.account == "acme"
+    assert sorted(refusal.payload.contact_names) == ["Alice Arias", "Bob Blanco"]
     assert intake.tickets() == []
     intake.assert_moved(processed=[raw])
 
@@ -216,11 +252,11 @@ def test_over_quota_is_refused_but_a_blocker_is_accepted_as_overage(intake, stor
     assert intake.outcome(normal).ticket is None
     [refusal] = intake.outbox("refused_quota")
     assert refusal.to == [DAVE]
-    assert (refusal.data["used"], refusal.data["included"], refusal.data["extra"]) == (20, 20, 0)
+    assert (refusal.payload.used, refusal.payload.included, refusal.payload.extra) == (20, 20, 0)
     ticket = intake.ticket(intake.outcome(blocker).ticket)
     assert ticket.number == 1020 and ticket.overage and ticket.severity == Severity.BLOCKER
     [ack] = intake.outbox("ack")
-    assert ack.to == [DAVE] and ack.data["overage"] is True
+    assert ack.to == [DAVE] and ack.payload.overage is True
     assert len(intake.tickets()) == 21
     intake.assert_moved(processed=[normal, blocker])
 
@@ -244,7 +280,7 @@ def test_customer_reply_by_subject_token_is_a_comment_on_the_ticket(intake):
     assert kinds == ["received", "acknowledged", "customer_reply"]
     [relay] = intake.outbox("customer_reply")
     assert sorted(relay.to) == [ANA, LUIS]  # nobody assigned yet: every agent hears it
-    assert "Same here since 11:00." in relay.data["text"]
+    assert "Same here since 11:00." in relay.payload.text
     assert len(intake.tickets()) == 1
     intake.assert_moved(processed=[first, raw])
 
@@ -261,7 +297,7 @@ def test_customer_reply_by_in_reply_to_without_token(intake):
 
     assert (handled.outcome, handled.ticket) == ("customer_reply", ticket.number)
     [relay] = intake.outbox("customer_reply")
-    assert relay.data["text"] == "It works again now."  # the quote is not relayed
+    assert relay.payload.text == "It works again now."  # the quote is not relayed
     intake.assert_moved(processed=[first, raw])
 
 
@@ -297,7 +333,7 @@ def test_agent_reply_is_relayed_and_is_the_first_response(intake):
     assert after.first_response_at == answered and after.assignee == "Ana"
     [relay] = intake.outbox("agent_reply")
     assert relay.to == [ALICE] and relay.ticket == ticket.number
-    assert relay.data["text"] == "Please clear the browser cache and try again."
+    assert relay.payload.text == "Please clear the browser cache and try again."
     # the relay threads under the customer's mail
     assert relay.in_reply_to == mid and relay.references[0] == mid
     intake.assert_moved(processed=[first, raw])
@@ -331,9 +367,9 @@ def test_agent_resolve_relays_the_answer_and_resolves(intake):
     after = intake.ticket(ticket.number)
     assert (after.status, after.resolved_at) == ("resolved", T0 + timedelta(minutes=30))
     [relay] = intake.outbox("agent_reply")
-    assert relay.data["text"] == "The fix is deployed, please retry."
+    assert relay.payload.text == "The fix is deployed, please retry."
     [notice] = intake.outbox("resolved")
-    assert notice.to == [ALICE] and notice.data["reopen_days"] == 7
+    assert notice.to == [ALICE] and notice.payload.reopen_days == 7
 
 
 def test_agent_pending_pauses_until_the_customer_answers(intake):
@@ -433,7 +469,7 @@ def test_agent_opens_a_ticket_on_behalf_of_a_contact(intake):
     assert (ticket.account, ticket.requester, ticket.severity) == \
         ("globex", CAROL, Severity.CRITICAL)
     [ack] = intake.outbox("ack")
-    assert ack.to == [CAROL] and ack.data["opened_by"] == ANA
+    assert ack.to == [CAROL] and ack.payload.opened_by == ANA
     # Carol never saw Ana's mail: her acknowledgement starts the thread
     assert ack.in_reply_to is None and ack.references == []
     received = dict(intake.events(ticket.number))["received"]
@@ -451,7 +487,7 @@ def test_agent_open_with_commands_applies_every_one_and_keeps_the_note_internal(
     ticket = intake.ticket(handled.ticket)
     assert (ticket.severity, ticket.assignee) == (Severity.CRITICAL, "Luis")
     [notice] = intake.outbox("agent_new")
-    assert "furious" not in notice.data["text"] and "#severity" not in notice.data["text"]
+    assert "furious" not in notice.payload.text and "#severity" not in notice.payload.text
     kinds = [k for k, _ in intake.events(ticket.number)]
     assert {"assigned", "severity_changed", "note"} <= set(kinds)
 
@@ -464,7 +500,7 @@ def test_agent_open_for_someone_who_is_not_a_contact_opens_nothing(intake):
     assert handled.outcome == "agent_command" and handled.ticket is None
     assert intake.tickets() == []
     [error] = intake.outbox("command_error")
-    assert error.to == [ANA] and STRANGER in error.data["errors"][0]
+    assert error.to == [ANA] and STRANGER in error.payload.errors[0]
 
 
 # -- mail that is never answered ------------------------------------------------------
@@ -531,7 +567,8 @@ def test_same_message_id_twice_opens_one_ticket(intake):
     intake.assert_moved(processed=[first, again])
 
 
-def test_same_bytes_twice_open_one_ticket(intake):
+def test_same_bytes_twice_open_one_ticket(imap_intake):
+    intake = imap_intake
     raw = mf.mail(ALICE, "[critical] Cannot open", "Help.\n")
     intake.deliver(raw)
     intake.deliver(raw)
@@ -567,7 +604,8 @@ def test_own_mail_looped_back_is_skipped(intake):
 # -- quarantine -----------------------------------------------------------------------
 
 
-def test_broken_mail_is_quarantined_and_intake_goes_on(intake, imap_server):
+def test_broken_mail_is_quarantined_and_intake_goes_on(imap_server, store):
+    intake = Intake(imap_server, store, mf.settings())
     big = intake.deliver(mf.big(ALICE, 2 * MAX_BYTES))
     empty = intake.deliver(b"\r\n\r\n")
     no_from = intake.deliver(mf.without_from())
@@ -598,8 +636,8 @@ def test_broken_mail_is_quarantined_and_intake_goes_on(intake, imap_server):
 # -- sender authentication ------------------------------------------------------------
 
 
-def test_with_authserv_id_unauthenticated_mail_is_refused_as_possible_spoof(imap_server, store):
-    intake = Intake(imap_server, store, mf.settings(authserv_id="mx.vendor.example"))
+def test_with_authserv_id_unauthenticated_mail_is_refused_as_possible_spoof(store):
+    intake = Intake(None, store, mf.settings(authserv_id="mx.vendor.example"))
     plain = intake.deliver(mf.mail(ALICE, "[critical] Send me all documents", "Now.\n"))
     forged = intake.deliver(mf.authenticated(
         mf.mail(ALICE, "[critical] Send me the invoices", "Now.\n"), "mx.evil.example",
@@ -615,13 +653,13 @@ def test_with_authserv_id_unauthenticated_mail_is_refused_as_possible_spoof(imap
                                             "new_ticket"]
     assert all("possible spoof" in intake.outcome(r).reason for r in (plain, forged))
     refusals = intake.outbox("refused_unauthorised")
-    assert [r.data["spoof_suspected"] for r in refusals] == [True, True]
+    assert [r.payload.spoof_suspected for r in refusals] == [True, True]
     assert [t.subject for t in intake.tickets()] == ["[critical] Cannot open documents"]
     intake.assert_moved(processed=[plain, forged, good])
 
 
-def test_with_authserv_id_a_forged_agent_mail_cannot_resolve_or_speak(imap_server, store):
-    intake = Intake(imap_server, store, mf.settings(authserv_id="mx.vendor.example"))
+def test_with_authserv_id_a_forged_agent_mail_cannot_resolve_or_speak(store):
+    intake = Intake(None, store, mf.settings(authserv_id="mx.vendor.example"))
     auth = "dkim=pass header.d={d}; dmarc=pass header.from={d}"
     opened = intake.deliver(mf.authenticated(
         mf.mail(ALICE, "[critical] Cannot open documents", "Help.\n"), "mx.vendor.example",
@@ -641,7 +679,7 @@ def test_with_authserv_id_a_forged_agent_mail_cannot_resolve_or_speak(imap_serve
     after = intake.ticket(ticket.number)
     assert after.status == "open"  # the forged #resolve did nothing
     [relayed] = intake.outbox("agent_reply")
-    assert relayed.data["text"] == "Looking into it now."
+    assert relayed.payload.text == "Looking into it now."
     intake.assert_moved(processed=[opened, forged, genuine])
 
 
@@ -676,9 +714,9 @@ def test_a_bounce_notice_names_the_mail_that_bounced(intake):
     intake.poll()
 
     [notice] = intake.outbox("bounce_notice")
-    assert notice.data["recipients"] == [ALICE]
-    assert notice.data["original_kind"] == "ack"
-    assert notice.data["original_subject"] == ticket.subject
+    assert notice.payload.recipients == (ALICE,)
+    assert notice.payload.original_kind == "ack"
+    assert notice.payload.original_subject == ticket.subject
 
 
 def test_time_spent_resolved_does_not_count_after_a_reopen(intake):
@@ -708,8 +746,8 @@ def test_a_follow_up_on_the_tagged_thread_does_not_undo_an_agents_severity(intak
     assert intake.ticket(ticket.number).severity == Severity.MAJOR
 
 
-def test_with_authserv_id_a_forged_customer_reply_cannot_reopen_a_ticket(imap_server, store):
-    intake = Intake(imap_server, store, mf.settings(authserv_id="mx.vendor.example"))
+def test_with_authserv_id_a_forged_customer_reply_cannot_reopen_a_ticket(store):
+    intake = Intake(None, store, mf.settings(authserv_id="mx.vendor.example"))
     auth = "dkim=pass header.d={d}; dmarc=pass header.from={d}"
     intake.deliver(mf.authenticated(mf.mail(ALICE, "[major] Search is slow", "Slow.\n"),
                                     "mx.vendor.example", auth.format(d="acme.example")))
@@ -741,7 +779,7 @@ def test_a_customers_severity_line_is_a_request_the_agents_decide_on(intake):
     assert handled.outcome == "customer_reply"
     assert intake.ticket(ticket.number).severity == Severity.MAJOR  # unchanged until #severity
     [notice] = intake.outbox("customer_reply")
-    assert notice.data["severity_requested"] == "blocker"
+    assert notice.payload.severity_requested == "blocker"
 
 
 def test_the_refusal_greets_the_sender_by_the_name_they_use(intake):
@@ -750,7 +788,7 @@ def test_the_refusal_greets_the_sender_by_the_name_they_use(intake):
     intake.poll()
 
     [refusal] = intake.outbox("refused_unauthorised")
-    assert refusal.data["sender_name"] == "Mallory Jones"
+    assert refusal.payload.sender_name == "Mallory Jones"
 
 
 def test_agents_notices_about_a_ticket_thread_under_its_first_notice(intake):
@@ -781,6 +819,46 @@ def test_every_outcome_has_a_test_here():
     covered = {
         "new_ticket", "customer_reply", "agent_reply", "agent_command",
         "refused_unauthorised", "refused_quota", "auto_reply", "bounce", "duplicate",
-        "own_mail", "quarantine",
+        "own_mail", "quarantine", "outsider_reply", "rate_limited",
     }
-    assert set(OUTCOMES) == covered
+    assert {o.value for o in Outcome} == covered
+
+
+def test_someone_cced_who_is_no_contact_is_not_copied_and_cannot_post(intake):
+    raw = intake.deliver(mf.mail(ALICE, "[critical] Cannot open any document", "Help.\n",
+                                 cc=[STRANGER, BOB]), T0)
+    [opened] = intake.poll(T0 + timedelta(minutes=1))
+    [ack] = intake.outbox("ack")
+    assert ack.to == [ALICE] and ack.cc == [BOB]  # Bob is a contact of acme; Mallory not
+    assert (STRANGER, "not an authorised contact of acme") in ack.dropped
+
+    later = T0 + timedelta(hours=1)
+    intake.deliver(mf.mail(STRANGER, "Re: Cannot open any document", "Close it, it's fixed.\n",
+                           in_reply_to=ack.message_id), later)
+    [handled] = intake.poll(later + timedelta(minutes=1))
+
+    assert (handled.outcome, handled.ticket) == ("outsider_reply", opened.ticket)
+    assert intake.ticket(opened.ticket).status == "open"
+    [notice] = intake.outbox("customer_reply")
+    assert notice.payload.outsider and set(notice.to) == {ANA, LUIS}
+    assert all(STRANGER not in r.to + r.cc for r in intake.outbox())
+    intake.assert_moved(processed=[raw, intake.folder("Processed")[-1]])
+
+
+def test_a_robot_at_a_contacts_address_gets_five_tickets_then_silence(intake):
+    intake.settings = mf.settings(per_sender_per_hour=5)
+    handled = []
+    for n in range(8):
+        intake.deliver(mf.mail(CAROL, f"Auto: received your message {n}", "Thanks!\n"),
+                       T0 + timedelta(minutes=n))
+        handled += intake.poll(T0 + timedelta(minutes=n, seconds=30))
+
+    assert [h.outcome for h in handled] == ["new_ticket"] * 5 + ["rate_limited"] * 3
+    assert len(intake.outbox("ack")) == 5
+    [told] = intake.outbox("rate_limited")  # the agents hear of it once
+    assert set(told.to) == {ANA, LUIS} and told.payload.sender == CAROL
+    # an hour after the first, the window has room again
+    later = T0 + timedelta(hours=1, minutes=1)
+    intake.deliver(mf.mail(CAROL, "A real question", "How do I export?\n"), later)
+    [again] = intake.poll(later + timedelta(minutes=1))
+    assert again.outcome == "new_ticket"

@@ -62,7 +62,8 @@ def test_mail_for_support_is_a_ticket_on_disk_before_the_250(listener, data_dir)
         assert (ticket.requester, ticket.account, ticket.created_at) == (ALICE, "acme", NOW)
         assert uow.tickets.by_message_id("<smtp-1@acme.example>").number == ticket.number
         assert [r.kind for r in uow.outbox.all()] == ["ack", "agent_new"]
-        assert uow.inbound.by_message_id("<smtp-1@acme.example>").source == "smtp"
+        [outcome] = uow.inbound.by_message_id("<smtp-1@acme.example>")
+        assert outcome.source == "smtp"
     assert str(ticket.number).encode() in reply
 
 
@@ -124,6 +125,6 @@ def test_a_null_sender_message_is_recorded_as_a_bounce_and_not_answered(listener
 
     assert code == 250
     with Store.open(data_dir) as fresh, fresh.unit_of_work() as uow:
-        outcome = uow.inbound.by_message_id("<nullsender-1@relay.example>")
+        [outcome] = uow.inbound.by_message_id("<nullsender-1@relay.example>")
         assert outcome.outcome == "bounce"
         assert uow.outbox.all() == []

@@ -23,7 +23,7 @@ def reopened(n: int, to=("Ann Lee", "ann@acme.example"), cc=()):
     ctx = {"tz": "Europe/Madrid", "requester_name": "Ann Lee", "subject": "Printer \U0001F525",
            "reopened_at": NOW}
     return COMPOSER.compose("reopened", [to], ctx, cc=cc, ticket=n, date=NOW,
-                            message_id=COMPOSER.message_id(f"t{n}-reopened"))
+                            message_id=f"<intakebot.t{n}-reopened@vendor.example>")
 
 
 def parsed(raw: bytes):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from tinydb import TinyDB
 
+from rules.notices import Ack, CustomerReply
 from rules.plans import Severity
 from store import (
     Account,
@@ -30,12 +31,21 @@ MADRID_SUMMER = timezone(timedelta(hours=2))
 T0 = datetime(2025, 6, 2, 10, 30, tzinfo=MADRID_SUMMER)
 
 
+ACK = Ack(quota_used=1, quota_included=50, quota_extra=0, quota_remaining=49)
+
+
 def ticket(**changes: object) -> Ticket:
     fields: dict[str, object] = dict(
         account="Acme", requester="ana@acme.test", subject="Login page down",
         severity=Severity.BLOCKER, created_at=T0, contract_year=date(2025, 1, 1))
     fields.update(changes)
     return Ticket(**fields)
+
+
+def link(uow, number: int, mid: str) -> Ticket:
+    """Put a Message-ID on a ticket's thread, as the outbox writer does."""
+    t = uow.tickets.get(number)
+    return uow.tickets.update(dataclasses.replace(t, message_ids=[*t.message_ids, mid]))
 
 
 @pytest.fixture
@@ -62,13 +72,21 @@ def test_every_record_type_survives_a_reopen_unchanged(store: Store) -> None:
                   paused=[(T0 + timedelta(hours=2), T0 + timedelta(hours=3)),
                           (T0 + timedelta(hours=4), None)],
                   message_ids=["<a@acme.test>", "<b@support.test>"],
-                  last_message_id="<b@support.test>", updated_at=T0 + timedelta(hours=4))
-    row = OutboxRow(id="r1", kind="ack", to=["ana@acme.test"], cc=["bo@acme.test"], ticket=1000,
+                  customer_thread=["<a@acme.test>", "<b@support.test>"],
+                  notice_message_id="<n@support.test>", opened_by="eva@vendor.test",
+                  updated_at=T0 + timedelta(hours=4))
+    row = OutboxRow(id="r1", payload=Ack(quota_used=3, quota_included=50, quota_extra=2,
+                                         quota_remaining=49, overage=False),
+                    to=["ana@acme.test"], cc=["bo@acme.test"], ticket=1000,
                     message_id="<b@support.test>", in_reply_to="<a@acme.test>",
-                    references=["<a@acme.test>"], data={"lang": "es", "n": 2},
+                    references=["<a@acme.test>"], dropped=[("jörg@acme.test", "unwritable")],
                     next_attempt_at=T0, created_at=T0)
+    reply = OutboxRow(id="r2", payload=CustomerReply(text="ok", sender="ana@acme.test",
+                                                     received_at=T0, attachments=("a/b.txt",)),
+                      to=["eva@vendor.test"], ticket=1000, message_id="<c@support.test>",
+                      next_attempt_at=T0, created_at=T0)
     cursor = Cursor(folder="INBOX", uidvalidity=1717, last_uid=42)
-    outcome = InboundOutcome(sha256="ab" * 32, message_id="<a@acme.test>", outcome="opened",
+    outcome = InboundOutcome(sha256="ab" * 32, message_id="<a@acme.test>", outcome="new_ticket",
                              ticket=1000, received_at=T0, recorded_at=T0,
                              sender="Ana@Acme.test", reason="", source="imap:INBOX:42")
     with store.unit_of_work() as uow:
@@ -77,6 +95,7 @@ def test_every_record_type_survives_a_reopen_unchanged(store: Store) -> None:
         added = uow.tickets.add(full)
         event = uow.events.append(added.number, "received", T0, raw="ab" * 32, uid=42)
         uow.outbox.enqueue(row)
+        uow.outbox.enqueue(reply)
         uow.cursors.set(cursor)
         uow.inbound.record(outcome)
         uow.sent_alerts.add("#1000:response:at_risk", T0)
@@ -91,9 +110,11 @@ def test_every_record_type_survives_a_reopen_unchanged(store: Store) -> None:
         assert got.created_at.utcoffset() == timedelta(hours=2)  # the offset is kept
         assert uow.events.for_ticket(1000) == [event]
         assert uow.outbox.get("r1") == row
+        assert uow.outbox.get("r2") == reply  # times and tuples in payloads come back typed
         assert uow.cursors.get("INBOX") == cursor
         assert uow.inbound.by_sha("ab" * 32) == outcome
-        assert uow.inbound.by_message_id("a@acme.test").sender == "ana@acme.test"
+        [again] = uow.inbound.by_message_id("a@acme.test")
+        assert again.sender == "ana@acme.test"
         assert uow.sent_alerts.seen("#1000:response:at_risk")
         assert not uow.sent_alerts.seen("#1000:response:breached")
     store.close()
@@ -145,7 +166,7 @@ def test_a_failed_savepoint_undoes_only_its_own_changes(store: Store) -> None:
         with pytest.raises(ValueError), uow.savepoint():
             second = uow.tickets.add(ticket(subject="second", message_ids=["<m2@x>"]))
             uow.events.append(second.number, "received", T0)
-            uow.tickets.link_message_id(first.number, "<m3@x>")
+            link(uow, first.number, "<m3@x>")
             uow.cursors.set(Cursor(folder="INBOX", uidvalidity=1, last_uid=2))
             raise ValueError("bad mail")
         third = uow.tickets.add(ticket(subject="third"))
@@ -260,23 +281,25 @@ def test_archive_writes_in_a_deferred_sync_are_complete_after_it(store: Store) -
     assert [store.archive.get(s) for s in shas] == raws
 
 
-def test_bodies_and_attachments_live_in_files_with_safe_names(store: Store) -> None:
-    assert store.files.put_text("bodies/1000/1.txt", "Hola, ¿qué tal?") == "bodies/1000/1.txt"
-    assert store.files.get_text("bodies/1000/1.txt") == "Hola, ¿qué tal?"
-    with pytest.raises(ValueError):
-        store.files.put_text("../outside.txt", "x")
-    evil = store.files.put_attachment(1000, "../../etc/pass\x00wd\r\n.txt", b"one")
-    assert evil == "attachments/1000/passwd.txt"
+def test_attachments_live_in_files_with_safe_names(store: Store) -> None:
+    evil = store.files.put_attachment(1000, "../../etc/pass\x00wd.txt", b"one")
+    assert evil == "attachments/1000/pass wd.txt"
     assert store.files.read(evil) == b"one"
+    with pytest.raises(ValueError):
+        store.files.read("attachments/../../outside.txt")
     # same name, same bytes: the same file; same name, other bytes: a new name
-    assert store.files.put_attachment(1000, "pass\x00wd.txt", b"one") == evil
-    assert store.files.put_attachment(1000, "passwd.txt", b"two") == \
-        "attachments/1000/passwd-2.txt"
+    assert store.files.put_attachment(1000, "pass\r\nwd.txt", b"one") == evil
+    assert store.files.put_attachment(1000, "pass wd.txt", b"two") == \
+        "attachments/1000/pass wd-2.txt"
     assert store.files.put_attachment(1000, 'a<b>:"c".txt', b"3") == \
         "attachments/1000/a_b___c_.txt"
     long = store.files.put_attachment("ab" * 32, "x" * 300 + ".pdf", b"%PDF")
     name = long.rsplit("/", 1)[1]
-    assert name.endswith(".pdf") and len(name) <= 120
+    assert name.endswith(".pdf") and len(name) == 100
+    # a numbered name stays within the limits, so the path handed back can be read
+    again = store.files.put_attachment("ab" * 32, "x" * 300 + ".pdf", b"%PDF-2")
+    assert again.endswith("x-2.pdf") and len(again.rsplit("/", 1)[1]) == 100
+    assert store.files.read(again) == b"%PDF-2"
     assert store.files.put_attachment(1000, "..", b"z") == "attachments/1000/attachment"
 
 
@@ -293,7 +316,7 @@ def test_repositories_answer_what_the_handlers_ask(store: Store) -> None:
         for status in ("open", "pending-customer", "resolved", "closed"):
             uow.tickets.add(ticket(status=status))
         assert [t.status for t in uow.tickets.open()] == ["open", "pending-customer", "resolved"]
-        due = [OutboxRow(id=f"r{i}", kind="ack", to=["a@x"], message_id=f"<r{i}@s>",
+        due = [OutboxRow(id=f"r{i}", payload=ACK, to=["a@x"], message_id=f"<r{i}@s>",
                          next_attempt_at=T0 + timedelta(minutes=m), created_at=T0)
                for i, m in ((1, 5), (2, -5), (3, 60))]
         for row in due:
@@ -307,7 +330,7 @@ def test_repositories_answer_what_the_handlers_ask(store: Store) -> None:
         r1 = uow.outbox.get("r1")
         assert (r1.status, r1.attempts, r1.last_error) == ("pending", 1, "451 try later")
         assert uow.outbox.get("r3").status == "failed"
-        for n, outcome in enumerate(["refused-not-contact", "opened", "refused-quota"]):
+        for n, outcome in enumerate(["refused_unauthorised", "new_ticket", "refused_quota"]):
             uow.inbound.record(InboundOutcome(
                 sha256=f"{n:064x}", message_id=None, outcome=outcome,
                 received_at=T0 + timedelta(hours=n), recorded_at=T0 + timedelta(hours=n),
@@ -329,13 +352,13 @@ def test_compaction_moves_old_closed_tickets_out_yet_they_stay_findable(store: S
         recent = uow.tickets.add(ticket(subject="recent", status="closed",
                                         closed_at=recent_close))
         still_open = uow.tickets.add(ticket(subject="open"))
-        uow.outbox.enqueue(OutboxRow(id="sent-long-ago", kind="ack", to=["a@x"],
+        uow.outbox.enqueue(OutboxRow(id="sent-long-ago", payload=ACK, to=["a@x"],
                                      message_id="<s@x>", next_attempt_at=T0, created_at=T0))
         uow.outbox.mark_sent("sent-long-ago", T0)
         for sha, age in (("a" * 64, 91), ("b" * 64, 89)):  # dedupe is kept 90 days
             at = now - timedelta(days=age)
             uow.inbound.record(InboundOutcome(sha256=sha, message_id=f"<{age}@x>",
-                                              outcome="opened", received_at=at,
+                                              outcome="new_ticket", received_at=at,
                                               recorded_at=at, source="smtp"))
         uow.commit()
     done = store.compact(now)
@@ -359,7 +382,8 @@ def test_compaction_moves_old_closed_tickets_out_yet_they_stay_findable(store: S
         assert uow.tickets.count_opened("Acme", *year_2024) == 1
         assert uow.outbox.get("sent-long-ago") is None
         assert uow.inbound.by_sha("a" * 64) is None
-        assert uow.inbound.by_message_id("<89@x>").sha256 == "b" * 64
+        [kept] = uow.inbound.by_message_id("<89@x>")
+        assert kept.sha256 == "b" * 64
         # numbers continue past archived ones
         assert uow.tickets.add(ticket()).number == still_open.number + 1
         # a customer writes again: the old ticket reopens and its log goes on
@@ -414,7 +438,7 @@ def test_an_update_from_a_stale_copy_never_unlinks_a_message_id(store: Store) ->
             account="acme", requester="ana@acme.test", subject="Down", severity=Severity.MAJOR,
             created_at=T0, contract_year=date(2026, 1, 1), message_ids=["<a@acme.test>"]))
         stale = uow.tickets.get(ticket.number)
-        uow.tickets.link_message_id(ticket.number, "<ack@vendor.test>")
+        link(uow, ticket.number, "<ack@vendor.test>")
         uow.tickets.update(dataclasses.replace(stale, status="pending-customer"))
         after = uow.tickets.get(ticket.number)
         assert after.status == "pending-customer"

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from notifier import formatting
-from notifier.compose import KINDS, Composer, CompositionError, make_message_id
+from notifier.compose import KINDS, Composer, CompositionError
 
 MAD = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 3, 4, 15, 1, tzinfo=MAD)
@@ -86,6 +86,8 @@ def realistic(kind):
                               errors=["unknown command #reslove; known: #resolve, #pending"],
                               known="#resolve, #pending, #severity LEVEL",
                               subject="Re: Printer on fire"),
+        "rate_limited": dict(tz="Europe/Madrid", sender="robot@acme.example", limit=5,
+                             subject="Re: Re: Re: Your ticket", at=NOW),
         "digest": dict(tz="Europe/Madrid", generated_at=NOW, since=NOW - timedelta(days=1),
                        breached=[row], at_risk=[{**row, "number": 8, "left": timedelta(hours=1)}],
                        opened=[{"number": 9, "subject": "New one", "account": "Acme",
@@ -98,7 +100,8 @@ def realistic(kind):
           else ["Agents <agents@vendor.example>"] if kind in AUTOMATIC - {
               "ack", "refused_quota", "resolved", "reopened"}
           else "Ann Lee <ann@acme.example>")
-    ticket = None if kind in ("refused_unauthorised", "refused_quota", "digest") else 42
+    ticket = None if kind in ("refused_unauthorised", "refused_quota", "digest",
+                              "rate_limited") else 42
     return to, contexts[kind], ticket
 
 
@@ -130,7 +133,7 @@ def build(composer, kind, evil=False, **kw):
         ctx = hostile(ctx)
         to = (HOSTILE_NAME, "ann@acme.example")
     return composer.compose(
-        kind, to, ctx, message_id=make_message_id("vendor.example", f"{kind}-1"), date=NOW,
+        kind, to, ctx, message_id=f"<intakebot.{kind}-1@vendor.example>", date=NOW,
         in_reply_to="<parent@acme.example>", references=["<root@acme.example>"],
         ticket=ticket, **kw)
 
@@ -200,8 +203,10 @@ def test_crlf_in_names_and_subject_stays_on_one_header_line(composer):
     shown = str(make_header(decode_header(dict(parsed.raw_items())["From"])))
     name = ("Hi Bcc: evil@x.example <script>alert('x')</script> <b>bold</b> "
             "\U0001F525\U0001F469\u200d\U0001F4BB \u05e9\u05dc\u05d5\u05dd")
-    assert shown.startswith(name) and shown.endswith("\u2026 <support@vendor.example>")
-    assert len(shown) == 100 + len(" <support@vendor.example>")
+    # the bidi override and the lone surrogate are gone; the cut falls on a space
+    assert shown == name + " \u0645\u0631\u062d\u0628\u0627 evil lone surrogate\u2026" \
+        " <support@vendor.example>"
+    assert len(shown) == 99 + len(" <support@vendor.example>")
     parsed = roundtrip(build(composer, "ack", evil=True))[1]
     assert "\n" not in parsed["Subject"] and "\u202e" not in parsed["Subject"]
     assert parsed["Subject"].startswith("Re: <script>alert('x')</script> <b>bold</b> \U0001F525")
@@ -335,9 +340,24 @@ def test_an_address_string_must_hold_exactly_one_address(composer):
             composer.compose("reopened", bad, ctx, message_id="<x@y>", date=NOW, ticket=1)
 
 
-def test_make_message_id_is_under_the_support_domain():
-    assert make_message_id("vendor.example", "t42.ack") == "<intakebot.t42.ack@vendor.example>"
-    assert make_message_id("vendor.example", "a b<c>") == "<intakebot.a-b-c-@vendor.example>"
+@pytest.mark.parametrize("to", [
+    '"john doe"@acme.example', "jörg@acme.example", ("Bob", "bob@[192.0.2.1]"),
+    ("Ann", "a@@acme.example"), ("Ann", "ann@acme..example"),
+])
+def test_an_address_that_cannot_be_written_as_it_is_is_refused(composer, to):
+    _, ctx, _ = realistic("reopened")
+    with pytest.raises(CompositionError, match="address"):
+        composer.compose("reopened", to, ctx, message_id="<x@y>", date=NOW, ticket=1)
+
+
+@pytest.mark.parametrize("mid", ["<a@b@c>", "<no-at>", "<jörg@acme.example>", "a@b"])
+def test_a_message_id_that_is_not_valid_is_refused(composer, mid):
+    to, ctx, _ = realistic("reopened")
+    with pytest.raises(CompositionError, match="Message-ID"):
+        composer.compose("reopened", to, ctx, message_id=mid, date=NOW, ticket=1)
+    with pytest.raises(CompositionError, match="Message-ID"):
+        composer.compose("reopened", to, ctx, message_id="<x@y>", in_reply_to=mid, date=NOW,
+                         ticket=1)
 
 
 def test_when_names_the_zone():

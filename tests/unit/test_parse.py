@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.parse import ParseError, html_to_text, one_line, parse, sanitise_filename
+from intake.parse import ParseError, html_to_text, parse
 
 MAIL = Path(__file__).parent.parent / "data" / "mail"
 RECEIVED = datetime(2026, 3, 3, 11, 0, tzinfo=timezone(timedelta(hours=1)))
@@ -167,21 +167,6 @@ def test_attachment_names_are_made_safe():
     assert mail.text == "See attached."
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("../../etc/passwd", "passwd"),
-    ("..\\..\\boot.ini", "boot.ini"),
-    ("/absolute/path/x.pdf", "x.pdf"),
-    ("..", "attachment-3"),
-    ("", "attachment-3"),
-    (None, "attachment-3"),
-    ("rep\r\nort\x00.txt", "rep ort .txt"),  # each control character is a separator
-    ("a:b*c?.txt", "a_b_c_.txt"),
-    ("x" * 150 + ".tar.gz", "x" * 97 + ".gz"),
-])
-def test_sanitise_filename(name, expected):
-    assert sanitise_filename(name, 3) == expected
-
-
 def test_no_from_gives_empty_sender_and_a_defect():
     mail = load("no_from.eml")
     assert mail.sender == "" and mail.sender_name == ""
@@ -201,10 +186,6 @@ def test_bidi_controls_are_removed_from_names():
            b"Subject: =?utf-8?q?a=E2=80=8Fb?=\n\nx\n")
     mail = parse(raw, RECEIVED)
     assert mail.sender_name == "Evil" and mail.subject == "ab"
-
-
-def test_one_line_drops_lone_surrogates_and_folds_breaks():
-    assert one_line("Jos\ud800e\r\n  P\u2028rez\t") == "Jose P rez"
 
 
 def test_over_size_mail_is_a_parse_error_naming_both_sizes():

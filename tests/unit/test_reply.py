@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake.parse import parse
-from intake.reply import AgentCommand, new_text, parse_commands
+from intake.reply import KNOWN, AgentCommand, CommandProblem, describe, new_text, parse_commands
 
 MAIL = Path(__file__).parent.parent / "data" / "mail"
 
@@ -142,79 +142,160 @@ def test_plain_text_without_any_quote_is_returned_whole():
 # --- agent commands -------------------------------------------------------------
 
 def test_commands_at_the_start_are_removed_from_the_relayed_text():
-    commands, rest = parse_commands("#severity critical\n#assign Marta Gil\n\nHi Alice,\nFixed.")
-    assert commands == [AgentCommand("severity", "critical"), AgentCommand("assign", "Marta Gil")]
-    assert rest == "Hi Alice,\nFixed."
+    parsed = parse_commands("#severity critical\n#assign Marta Gil\n\nHi Alice,\nFixed.")
+    assert parsed.ok
+    assert parsed.commands == (AgentCommand("severity", "critical"),
+                               AgentCommand("assign", "Marta Gil"))
+    assert parsed.text == "Hi Alice,\nFixed."
 
 
-def test_known_commands_count_on_their_own_line_anywhere():
-    commands, rest = parse_commands("Hi Alice,\nit is deployed.\n#resolve\nRegards")
-    assert commands == [AgentCommand("resolve")]
-    assert rest == "Hi Alice,\nit is deployed.\nRegards"
+def test_commands_count_on_their_own_line_anywhere():
+    parsed = parse_commands("Hi Alice,\nit is deployed.\n#resolve\nRegards")
+    assert parsed.ok and parsed.commands == (AgentCommand("resolve"),)
+    assert parsed.text == "Hi Alice,\nit is deployed.\nRegards"
 
 
-def test_pending_and_spanish_aliases():
-    commands, _ = parse_commands("#pendiente\n#severidad bloqueante\n#asignar Ana\n#Resolver")
-    assert commands == [AgentCommand("pending"), AgentCommand("severity", "blocker"),
-                        AgentCommand("assign", "Ana"), AgentCommand("resolve")]
+def test_typo_below_the_first_lines_is_caught_with_its_line_number():
+    parsed = parse_commands("Hi Alice,\n\nthe fix is deployed.\n#reslove\nRegards, Marta")
+    assert not parsed.ok
+    assert parsed.problems == (CommandProblem(
+        4, "#reslove", f"unknown command #reslove; known: {KNOWN}"),)
+    assert "#reslove" not in parsed.text
+    assert describe(parsed.problems[0]).startswith(
+        'line 4 "#reslove": unknown command #reslove; known: #resolve, #pending')
+
+
+def test_typo_in_the_leading_block_is_caught():
+    parsed = parse_commands("#severity major\n  #clsoe \nHi Alice")
+    assert [(p.line, p.text) for p in parsed.problems] == [(2, "#clsoe")]
+    assert parsed.text == "Hi Alice"
+
+
+def test_valid_commands_are_still_parsed_next_to_bad_ones():
+    parsed = parse_commands("#assign Ana\n#severity urgent\nHi\n#resolve\n#pendng")
+    assert parsed.commands == (AgentCommand("assign", "Ana"), AgentCommand("resolve"))
+    assert [(p.line, p.text) for p in parsed.problems] == [(2, "#severity urgent"), (5, "#pendng")]
+    assert not parsed.ok
+
+
+def test_hash_lines_that_are_not_a_hash_and_a_word_are_text():
+    text = "#1042 is fixed\n# Heading\n#\n  #\t2\nSee above."
+    parsed = parse_commands(text)
+    assert parsed.ok and parsed.commands == ()
+    assert parsed.text == text
+
+
+def test_quoted_command_lines_are_text():
+    parsed = parse_commands("Are you sure?\n> #resolve\n  > #reslove")
+    assert parsed.ok and parsed.commands == ()
+    assert parsed.text == "Are you sure?\n> #resolve\n  > #reslove"
+
+
+def test_a_pasted_preprocessor_line_is_now_a_bad_command():
+    parsed = parse_commands("Add this line:\n#include <stdio.h>")
+    assert [p.text for p in parsed.problems] == ["#include <stdio.h>"]
+
+
+def test_a_command_word_glued_to_punctuation_is_a_bad_line_not_text():
+    parsed = parse_commands("Done.\n#resolve.\n#severity:critical\n#assign:Ana")
+    assert parsed.commands == ()
+    assert [p.line for p in parsed.problems] == [2, 3, 4]
+    assert parsed.text == "Done."
 
 
 def test_note_takes_the_rest_and_is_not_relayed():
-    commands, rest = parse_commands("Done, please retry.\n#note customer is on an old build\n"
-                                    "ask sales about the renewal\n#resolve")
-    assert commands == [AgentCommand(
-        "note", "customer is on an old build\nask sales about the renewal\n#resolve")]
-    assert rest == "Done, please retry."
+    parsed = parse_commands("Done, please retry.\n#note customer is on an old build\n"
+                            "ask sales about the renewal\n#resolve")
+    assert parsed.commands == (AgentCommand(
+        "note", "customer is on an old build\nask sales about the renewal\n#resolve"),)
+    assert parsed.text == "Done, please retry."
 
 
-def test_empty_note_is_an_error():
-    commands, _ = parse_commands("#note\n")
-    assert [c.name for c in commands] == ["error"]
+def test_note_swallows_a_later_bad_line():
+    parsed = parse_commands("#resolve\n#nota he wrote #bogus in the form\n#bogus\n")
+    assert parsed.ok
+    assert parsed.commands == (AgentCommand("resolve"),
+                               AgentCommand("note", "he wrote #bogus in the form\n#bogus"))
+
+
+def test_empty_note_is_a_problem():
+    parsed = parse_commands("Hi\n#note\n\n")
+    assert parsed.commands == ()
+    assert [(p.line, p.problem) for p in parsed.problems] == [(2, "#note needs some text")]
+
+
+def test_spanish_aliases_and_levels():
+    parsed = parse_commands("#pendiente\n#severidad Crítico\n#asignar Ana\n#Resuelto\n"
+                            "#abrir bob@acme.example\n#nota llamó por teléfono")
+    assert parsed.ok
+    assert parsed.commands == (
+        AgentCommand("pending"), AgentCommand("severity", "critical"),
+        AgentCommand("assign", "Ana"), AgentCommand("resolve"),
+        AgentCommand("open", "bob@acme.example"), AgentCommand("note", "llamó por teléfono"))
+
+
+@pytest.mark.parametrize("line, problem", [
+    ("#severity urgent", '#severity needs one of blocker, critical, major, trivial (got "urgent")'),
+    ("#severidad", "#severidad needs one of blocker, critical, major, trivial"),
+    ("#severity critical please", '#severity needs one of blocker, critical, major, trivial '
+                                  '(got "critical please")'),
+])
+def test_severity_with_a_bad_level(line, problem):
+    parsed = parse_commands(f"Hi\n{line}\n")
+    assert parsed.commands == ()
+    assert parsed.problems == (CommandProblem(2, line, problem),)
+
+
+@pytest.mark.parametrize("line", ["#resolve now", "#pending until Monday", "#Resolver ya"])
+def test_resolve_and_pending_take_no_argument(line):
+    parsed = parse_commands(line)
+    assert parsed.commands == ()
+    assert parsed.problems[0].problem.startswith(f"{line.split()[0]} takes no argument")
+
+
+def test_assign_needs_a_name():
+    assert parse_commands("#assign  ").problems[0].problem == "#assign needs a name"
 
 
 def test_open_on_behalf_makes_the_rest_the_customer_text():
-    commands, rest = parse_commands(
-        "#severity major\n#open Bob Jones <Bob@ACME.example>\n"
-        "Bob called: the exports fail.\nSince #1040 was fixed.")
-    assert commands == [AgentCommand("severity", "major"), AgentCommand("open", "bob@acme.example")]
-    assert rest == "Bob called: the exports fail.\nSince #1040 was fixed."
+    parsed = parse_commands("#severity major\n#open Bob Jones <Bob@ACME.example>\n"
+                            "Bob called: the exports fail.\nSince #1040 was fixed.")
+    assert parsed.ok
+    assert parsed.commands == (AgentCommand("severity", "major"),
+                               AgentCommand("open", "bob@acme.example"))
+    assert parsed.text == "Bob called: the exports fail.\nSince #1040 was fixed."
 
 
 def test_command_lines_after_open_still_count_and_notes_stay_internal():
-    commands, rest = parse_commands(
-        "#open bob@acme.example\nBob called: the exports fail.\n#severity critical\n"
-        "#note he was angry on the phone")
-    assert commands == [AgentCommand("open", "bob@acme.example"),
-                        AgentCommand("severity", "critical"),
-                        AgentCommand("note", "he was angry on the phone")]
-    assert rest == "Bob called: the exports fail."
+    parsed = parse_commands("#open bob@acme.example\nBob called: the exports fail.\n"
+                            "#severity critical\n#note he was angry on the phone")
+    assert parsed.commands == (AgentCommand("open", "bob@acme.example"),
+                               AgentCommand("severity", "critical"),
+                               AgentCommand("note", "he was angry on the phone"))
+    assert parsed.text == "Bob called: the exports fail."
 
 
-def test_open_with_a_bare_address():
-    commands, rest = parse_commands("#abrir bob@acme.example\nHola")
-    assert commands == [AgentCommand("open", "bob@acme.example")] and rest == "Hola"
+@pytest.mark.parametrize("argument", ["", "not-an-address", "bob@acme", "bob@acme.example.",
+                                      "bob@acme.example, ann@acme.example",
+                                      "<bob@acme.example> and Ann"])
+def test_open_without_one_valid_address(argument):
+    parsed = parse_commands(f"#open {argument}\nBob called.")
+    assert parsed.commands == ()
+    assert parsed.problems[0].problem.startswith("#open needs one e-mail address")
 
 
-def test_unknown_command_in_the_leading_block_is_reported():
-    commands, rest = parse_commands("#clsoe\nHi Alice")
-    assert commands[0].name == "error"
-    assert commands[0].argument.startswith("unknown command #clsoe; known: #resolve, #pending")
-    assert rest == "Hi Alice"
+def test_crlf_input_gives_plain_lines_and_right_line_numbers():
+    parsed = parse_commands("Hi Alice,\r\n#resolve\r\nRegards\r\n#reslove\r\n")
+    assert parsed.commands == (AgentCommand("resolve"),)
+    assert parsed.text == "Hi Alice,\nRegards"
+    assert parsed.problems == (CommandProblem(
+        4, "#reslove", f"unknown command #reslove; known: {KNOWN}"),)
 
 
-@pytest.mark.parametrize("line", ["#severity urgent", "#severity", "#assign",
-                                  "#open not-an-address", "#resolve now please"])
-def test_invalid_arguments_are_reported(line):
-    commands, _ = parse_commands(f"Hi\n{line}\n")
-    assert len(commands) == 1 and commands[0].name == "error"
-    assert line.split()[0] in commands[0].argument
-
-
-def test_hash_lines_that_are_not_commands_are_text():
-    text = "#1042 is fixed\n# Heading\n#\nSee:\n#include <stdio.h>\n> #resolve\n"
-    commands, rest = parse_commands(text)
-    assert commands == []
-    assert rest == text.rstrip("\n")
+def test_a_non_breaking_space_separates_a_command_from_its_argument():
+    # mail written as HTML often reaches us with U+00A0 where the agent typed a space
+    assert parse_commands("#severity\u00a0blocker").commands == (
+        AgentCommand("severity", "blocker"),)
 
 
 @pytest.mark.parametrize("header", [
