@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rules.plans import Severity  # noqa: E402
 from rules.notices import Ack  # noqa: E402
+from rules.plans import Severity  # noqa: E402
 from store import Cursor, OutboxRow, Store, Ticket  # noqa: E402
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -32,7 +32,8 @@ def one_unit(uow, i: int) -> None:
     uow.events.append(ticket.number, "received", at, unit=i)
     uow.outbox.enqueue(OutboxRow(
         id=f"unit-{i}",
-        payload=Ack(quota_used=i, quota_included=10**6, quota_extra=0, quota_remaining=1), to=["ana@acme.test"], ticket=ticket.number,
+        payload=Ack(quota_used=i, quota_included=10**6, quota_extra=0, quota_remaining=1),
+        to=["ana@acme.test"], ticket=ticket.number,
         message_id=f"<ack-{i}@support.test>", next_attempt_at=at, created_at=at))
     uow.cursors.set(Cursor(folder="INBOX", uidvalidity=7, last_uid=i))
 

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rules.lifecycle import Outcome
 from intake.mailbox import ImapMailbox
 from intake.pipeline import Handled, Incoming, Pipeline
 from intake.poller import Poller
+from rules.lifecycle import Outcome
 from rules.plans import Severity
 from rules.policy import default_policy
 from store import Store, Ticket
