@@ -62,3 +62,102 @@ def test_the_scan_sees_a_forbidden_import(tmp_path):
                       "from datetime import datetime\nt = datetime.now()\n")
     assert (2, "notifier") in _imports(sample)
     assert _clock_reads(sample) == [4]
+
+
+# -- no import cycles between modules ---------------------------------------------------
+
+ROOMS = ("rules", "store", "intake", "notifier", "intakebot", "web")
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for room in ROOMS:
+        for path in sorted((ROOT / room).rglob("*.py")):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of import nodes under `if TYPE_CHECKING:` (no import happens at run time)."""
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            skipped |= {id(n) for child in node.body for n in ast.walk(child)}
+    return skipped
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """module -> project modules it imports anywhere (module level or inside functions)."""
+    graph: dict[str, set[str]] = {m: set() for m in modules}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skipped = _type_checking_only(tree)
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            graph[name] |= {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every group of modules that import each other, directly or round a loop."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        order[v] = low[v] = len(order)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in order:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], order[w])
+        if low[v] == order[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in order:
+            visit(v)
+    return found
+
+
+def test_no_two_modules_import_each_other():
+    # e.g. intake.handler <-> intake.conversation, intakebot.cli <-> intakebot.commands_*:
+    # shared types go into a leaf module instead
+    assert cycles(import_graph(_modules())) == []
+
+
+def test_every_command_module_imports_on_its_own():
+    import importlib
+    import subprocess
+    import sys
+
+    names = [n for n in _modules() if n.startswith("intakebot.commands_")]
+    assert names
+    for name in names:
+        importlib.import_module(name)  # in this process, after the others...
+        done = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=ROOT,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr  # ...and first, in a fresh one
+
+
+def test_the_cycle_finder_sees_a_loop():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
