@@ -1,7 +1,10 @@
 """The IMAP source: fetch mail above a UID cursor, move it away once handled, wait with IDLE.
 
-Network errors surface as `MailboxDisconnected` (reconnect with `Backoff`), refusals as
+Network errors surface as `MailboxDisconnected` (intake/reconnect.py reconnects), refusals as
 `MailboxError`. Mail leaves the folder only by a move (MOVE, or COPY then UID EXPUNGE).
+
+One class around one IMAP session; it passes ~300 lines because IDLE on a dead link
+needs its own careful reads (see LIBRARY-NOTES), kept beside the session they guard.
 """
 
 from __future__ import annotations
@@ -14,13 +17,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Literal
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
-
-from rules.backoff import backoff
 
 Tls = Literal["none", "starttls", "ssl"]
 
@@ -259,12 +260,6 @@ class ImapMailbox:
                 # another client flagged \Deleted, which that client wanted gone anyway
                 client.expunge()
 
-    def move_to_processed(self, uids: Iterable[int]) -> None:
-        self.move(uids, self.processed_folder)
-
-    def quarantine(self, uids: Iterable[int]) -> None:
-        self.move(uids, self.quarantine_folder)
-
     def ensure_folder(self, folder: str) -> None:
         if folder in self._known_folders:
             return
@@ -411,58 +406,3 @@ def _said(exc: Exception) -> str:
     arg = exc.args[0] if exc.args else exc
     text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(arg)
     return text[2:-1] if text.startswith(("b'", 'b"')) else text
-
-
-class Backoff:
-    """Capped exponential delays between reconnect attempts: 1, 2, 4 ... `cap` seconds."""
-
-    def __init__(
-        self,
-        base: float = 1.0,
-        cap: float = 300.0,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.base, self.cap, self._sleep = base, cap, sleep
-        self.failures = 0
-
-    def next_delay(self) -> float:
-        return backoff(self.failures, timedelta(seconds=self.base),
-                       timedelta(seconds=self.cap)).total_seconds()
-
-    def pause(self) -> float:
-        """Count one more failure and sleep its delay; returns the delay slept."""
-        delay = self.next_delay()
-        self.failures += 1
-        self._sleep(delay)
-        return delay
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
-def reconnect(
-    mailbox: ImapMailbox,
-    backoff: Backoff,
-    *,
-    attempts: int | None = None,
-    on_failure: Callable[[MailboxDisconnected, float], None] | None = None,
-) -> ImapMailbox:
-    """Connect, sleeping `backoff` delays between refused attempts; resets it on success.
-
-    Only `MailboxDisconnected` is retried (a refused login is not a passing fault).
-    `attempts=None` tries forever; otherwise the last failure is raised.
-    """
-    tried = 0
-    while True:
-        try:
-            mailbox.connect()
-        except MailboxDisconnected as exc:
-            tried += 1
-            if attempts is not None and tried >= attempts:
-                raise
-            if on_failure is not None:
-                on_failure(exc, backoff.next_delay())
-            backoff.pause()
-            continue
-        backoff.reset()
-        return mailbox

@@ -14,8 +14,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, MailboxError, reconnect
+from intake.mailbox import ImapMailbox, MailboxDisconnected, MailboxError
 from intake.pipeline import Handled, Incoming, Pipeline
+from intake.reconnect import Backoff, reconnect
 from store.records import Cursor
 
 log = logging.getLogger("intakebot.imap")

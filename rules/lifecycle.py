@@ -3,7 +3,8 @@ the new ticket with the events it records and the mails (notices) it causes.
 
 Pure: no store, no clock. Intake, the scheduler jobs and the CLI call these
 functions and hand the `Change` to the store (`store/changes.py`), which keeps
-the ticket and events and gives the notices to the outbox writer.
+the ticket and events and gives the notices to the outbox writer. It passes ~300
+lines on purpose: one short function per transition, all in one place to read.
 
     open ──#pending──> pending-customer ──customer reply──> open
     open|pending ──#resolve──> resolved ──reply within reopen_days──> open

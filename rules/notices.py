@@ -207,14 +207,6 @@ class RateLimited(Notice):
     subject: str
 
 
-@dataclass(frozen=True)
-class Dropped:
-    """An address left out of one mail, and why (named to the agents)."""
-
-    address: str
-    why: str
-
-
 _BY_KIND: dict[tuple[str, str], type[Notice]] = {}
 for _cls in (Ack, AgentNew, AgentReply, CustomerReply, Resolved, Reopened, RefusedUnauthorised,
              RefusedQuota, SlaAlert, SlaBreach, SlaBreachBestEffort, BounceNotice, CommandError,

@@ -1,5 +1,8 @@
 """Severity inference for a new support mail: an explicit tag wins, else weighted
-English/Spanish cue rules over the sender's own (unquoted) words, headers only nudging."""
+English/Spanish cue rules over the sender's own (unquoted) words, headers only nudging.
+
+Longer than our ~300-line habit because the cue table (DEFAULT_RULES) is data that
+must sit next to the patterns it is built from."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 Datetimes must be timezone-aware and are written as ISO 8601 with their offset;
 dates are ISO strings. `to_dict`/`from_dict` are the only (de)serialisers.
+One record type after another, each with its pair of (de)serialisers: long, flat.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from email.policy import SMTP
 
 import pytest
 
-from intake.mailbox import Backoff, ImapMailbox, MailboxDisconnected, MailboxError, reconnect
+from intake.mailbox import ImapMailbox, MailboxDisconnected, MailboxError
+from intake.reconnect import Backoff, reconnect
 from tests.servers import free_port
 
 
@@ -117,7 +118,7 @@ def test_move_to_processed_creates_the_folder_and_empties_the_inbox(imap_server,
         imap_server.append(raw)
     with open_mailbox(imap_server, use_move=use_move) as box:
         fetched = box.fetch_new(0, None, limit=10).messages
-        box.move_to_processed([m.uid for m in fetched])
+        box.move([m.uid for m in fetched], box.processed_folder)
 
     assert "Processed" in imap_server.folders()
     assert imap_server.uids("INBOX") == []
@@ -130,9 +131,9 @@ def test_move_touches_only_the_named_messages(imap_server, use_move):
         imap_server.append(mail(name))
     with open_mailbox(imap_server, use_move=use_move) as box:
         fetched = box.fetch_new(0, None, limit=10).messages
-        box.quarantine([fetched[1].uid])
-        box.move_to_processed([fetched[0].uid])
-        box.move_to_processed([fetched[2].uid])  # folder now known: no second CREATE
+        box.move([fetched[1].uid], box.quarantine_folder)
+        box.move([fetched[0].uid], box.processed_folder)
+        box.move([fetched[2].uid], box.processed_folder)  # folder now known: no second CREATE
 
     assert imap_server.uids("INBOX") == []
     assert imap_server.fetch_all("Quarantine") == [mail("bad")]
@@ -144,7 +145,7 @@ def test_move_into_a_folder_someone_else_created(imap_server, mailbox):
     imap_server.append(mail("late"))
 
     (m,) = mailbox.fetch_new(0, None, limit=10).messages
-    mailbox.move_to_processed([m.uid])
+    mailbox.move([m.uid], mailbox.processed_folder)
 
     assert imap_server.fetch_all("Processed") == [mail("late")]
 
@@ -154,9 +155,9 @@ def test_move_recreates_a_folder_deleted_while_the_bot_runs(imap_server, mailbox
     imap_server.append(mail("second"))
     first, second = mailbox.fetch_new(0, None, limit=10).messages
 
-    mailbox.move_to_processed([first.uid])
+    mailbox.move([first.uid], mailbox.processed_folder)
     imap_server.delete_folder("Processed")
-    mailbox.move_to_processed([second.uid])
+    mailbox.move([second.uid], mailbox.processed_folder)
 
     assert imap_server.uids("INBOX") == []
     assert imap_server.fetch_all("Processed") == [mail("second")]
