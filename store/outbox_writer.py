@@ -115,9 +115,9 @@ class OutboxWriter:
         number = ticket.number if ticket is not None else None
         mid = mint_message_id(notice.kind, number, self.addressing.support_domain)
         in_reply_to, references = self._thread(notice.audience, ticket, answering)
-        row = OutboxRow(id=new_row_id(), payload=notice, to=to, cc=cc, ticket=number, message_id=mid,
-                        in_reply_to=in_reply_to, references=references, dropped=dropped,
-                        next_attempt_at=self.now, created_at=self.now)
+        row = OutboxRow(id=new_row_id(), payload=notice, to=to, cc=cc, ticket=number,
+                        message_id=mid, in_reply_to=in_reply_to, references=references,
+                        dropped=dropped, next_attempt_at=self.now, created_at=self.now)
         self.uow.outbox.enqueue(row)
         if ticket is not None:
             self._link(ticket, mid, audience=notice.audience)
