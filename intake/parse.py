@@ -176,7 +176,9 @@ def _addresses(pairs) -> list[tuple[str, str]]:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
             continue
         address = one_line(str(pair[1]), 320).lower().strip("<>")
-        if "@" in address and " " not in address:
+        # kept even when we could never write it back (a quoted local part with a
+        # space): it finds a contact or not, and the agents are told who was left out
+        if "@" in address:
             out.append((address, one_line(_decode(str(pair[0])), 200)))
     return out
 
