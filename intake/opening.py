@@ -8,7 +8,7 @@ agents are told once.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from intake.context import Context, Result
 from intake.parse import InboundMail
@@ -34,7 +34,7 @@ def new_mail(ctx: Context, mail: InboundMail) -> Result:
 
 def _over_hourly_limit(ctx: Context, mail: InboundMail, contact: Contact) -> Result | None:
     limit = ctx.settings.per_sender_per_hour
-    since = mail.received_at - _HOUR
+    since = mail.received_at.astimezone(UTC) - _HOUR  # real time, across DST too
     opened = ctx.uow.inbound.count_since(mail.sender, since, (Outcome.NEW_TICKET,))
     if opened < limit:
         return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +37,8 @@ from rules.notices import (
 from rules.plans import Severity
 from rules.sla import ClockStatus, Deadlines
 from rules.ticket import Ticket, TicketStatus
+
+ZERO = timedelta(0)
 
 
 class Outcome(StrEnum):
@@ -120,6 +122,13 @@ class Inbound:
     attachments: tuple[str, ...] = ()
 
 
+def _real_time(start: datetime, end: datetime) -> timedelta:
+    """Time that really passed. Python subtracts two datetimes of the same zone object
+    as wall-clock times, so across a DST change a Madrid-zoned pair would be an hour
+    off from the same instants in UTC."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
 def _changed(ticket: Ticket, now: datetime, **changes: Any) -> Ticket:
     return dataclasses.replace(ticket, updated_at=now, **changes)
 
@@ -174,7 +183,7 @@ def reply_route(ticket: Ticket, at: datetime, reopen_days: int) -> ReplyRoute:
     if ticket.status.active:
         return ReplyRoute.COMMENT
     if ticket.status is TicketStatus.RESOLVED and ticket.resolved_at is not None \
-            and at - ticket.resolved_at <= timedelta(days=reopen_days):
+            and _real_time(ticket.resolved_at, at) <= timedelta(days=reopen_days):
         return ReplyRoute.REOPEN
     return ReplyRoute.NEW_TICKET
 
@@ -196,7 +205,7 @@ def customer_reply(ticket: Ticket, mail: Inbound, *, reopen_days: int, now: date
     if route is ReplyRoute.REOPEN:
         # the time it spent resolved does not count against the resolution target
         ended = ticket.resolved_at
-        paused = [*ticket.paused, (ended, mail.at)] if ended and ended < mail.at \
+        paused = [*ticket.paused, (ended, mail.at)] if ended and _real_time(ended, mail.at) > ZERO \
             else list(ticket.paused)
         changes.update(status=TicketStatus.OPEN, resolved_at=None, closed_at=None,
                        paused=paused)
@@ -275,9 +284,9 @@ def close_if_settled(ticket: Ticket, now: datetime, reopen_days: int) -> Change 
     if ticket.status is not TicketStatus.RESOLVED or ticket.resolved_at is None:
         return None
     window = timedelta(days=reopen_days)
-    if now - ticket.resolved_at <= window:
+    if _real_time(ticket.resolved_at, now) <= window:
         return None
-    at = ticket.resolved_at + window
+    at = (ticket.resolved_at.astimezone(UTC) + window).astimezone(ticket.resolved_at.tzinfo)
     return Change(_changed(ticket, now, status=TicketStatus.CLOSED, closed_at=at),
                   (TicketEvent(EventKind.CLOSED, at, {"after_days": reopen_days}),))
 
