@@ -89,20 +89,21 @@ def tickets(ctx: Context, show_all: bool, account: str | None, as_json: bool,
         click.echo("No tickets." if show_all else "No open tickets.")
         return
     tz = app.policy.tz
+    click.echo(f"Times in {tz.key}.")
+    click.echo(f"{'#':>6} {'STATUS':16} {'SEVERITY':9} {'ACCOUNT':14} "
+               f"{'RESPONSE DUE':16} {'':9} {'RESOLUTION DUE':16} {'':9} SUBJECT")
+    for r in rows:
+        clocks = "".join(f"{_due(r[f'{clock}_due'], tz):16} {r.get(f'{clock}_state', ''):9} "
+                         for clock in ("response", "resolution"))
+        click.echo(f"{r['number']:>6} {r['status']:16} {r['severity']:9} "
+                   f"{r['account'][:14]:14} {clocks}{r['subject'][:50]}")
+
+
+def _due(iso: str | None, tz) -> str:
     from datetime import datetime
 
-    click.echo(f"Times in {tz.key}.")
-    click.echo(f"{'#':>6} {'STATUS':16} {'SEVERITY':9} {'ACCOUNT':14} {'RESPONSE DUE':18} "
-               f"{'STATE':9} SUBJECT")
-    for r in rows:
-        due = r["response_due"]
-        due_text = datetime.fromisoformat(due).astimezone(tz).strftime("%a %d %b %H:%M") \
-            if due else "-"
-        state = r.get("response_state", "")
-        if r["first_response_at"]:
-            state = r.get("resolution_state", "")
-        click.echo(f"{r['number']:>6} {r['status']:16} {r['severity']:9} "
-                   f"{r['account'][:14]:14} {due_text:18} {state:9} {r['subject'][:50]}")
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%a %d %b %H:%M") \
+        if iso else "no target"
 
 
 @click.group()
@@ -141,6 +142,7 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
     click.echo(f"  account {t.account}, requester {t.requester}, status {t.status}"
                + (", overage" if t.overage else ""))
     click.echo(f"  severity {t.severity} ({t.severity_reason})")
+    click.echo(f"  assignee    {t.assignee or 'nobody yet'}")
     click.echo(f"  created     {local(data['created_at'])}")
     first = local(data["first_response_at"]) if data["first_response_at"] else "none yet"
     solved = local(data["resolved_at"]) if data["resolved_at"] else "not yet"
@@ -211,8 +213,8 @@ def report(ctx: Context, month: str | None, as_json: bool, now: str | None) -> N
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
 
-    def pct(t):
-        return "-" if t["compliance"] is None else f"{t['compliance']:.0%}"
+    def pct(t):  # the digest's rounding: down, so a breach never shows as 100%
+        return "-" if t["percent"] is None else f"{t['percent']}%"
 
     click.echo(f"SLA report for tickets opened in {data['month']}")
     click.echo(f"{'ACCOUNT':20} {'PLAN':10} {'TICKETS':>7}  {'RESPONSE met/late':>18}  "

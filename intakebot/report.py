@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from rules.policy import Policy
-from rules.sla import ClockStatus, SlaState, compliance_verdict
+from rules.sla import ClockStatus, SlaState, compliance_percent, compliance_verdict
 from store.quota import quota_for
 
 
@@ -66,6 +66,7 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
             t = row[clock]
             decided = t["met"] + t["breached"]
             t["compliance"] = round(t["met"] / decided, 3) if decided else None
+            t["percent"] = compliance_percent(t["met"], decided)
     by_plan: dict[str, dict] = {}
     for row in rows.values():
         p = by_plan.setdefault(row["plan"], {"plan": row["plan"], "tickets": 0,
@@ -79,6 +80,7 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
             t = p[clock]
             decided = t["met"] + t["breached"]
             t["compliance"] = round(t["met"] / decided, 3) if decided else None
+            t["percent"] = compliance_percent(t["met"], decided)
     return {"month": f"{year:04d}-{month:02d}", "accounts": sorted(rows.values(),
                                                                    key=lambda r: r["account"]),
             "plans": sorted(by_plan.values(), key=lambda r: r["plan"])}

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from rules.entitlements import contract_year
 from rules.policy import Policy
-from rules.sla import compliance_verdict
+from rules.sla import compliance_percent, compliance_verdict
 from rules.ticket import Ticket
 from store.outbox_writer import Addressing, copy_decisions
 from store.quota import quota_for
@@ -186,7 +186,8 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
     tz: ZoneInfo = policy.tz
     breached, at_risk, opened, resolved = [], [], [], []
     month_start = now.astimezone(tz).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    compliance: dict[str, list[int]] = {}
+    # plan -> clock -> [met, counted]
+    compliance: dict[str, dict[str, list[int]]] = {}
     accounts = {a.name: a for a in uow.accounts.all()}
     for ticket in uow.tickets.all():
         account = accounts.get(ticket.account)
@@ -209,11 +210,14 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
                        "left": clock.allowed - clock.elapsed, "day_length": plan.window.length,
                        "assignee": ticket.assignee}
                 (breached if clock.state.value == "breached" else at_risk).append(row)
-        verdict = compliance_verdict(clocks[0])
-        if ticket.created_at >= month_start and verdict is not None:
-            tally = compliance.setdefault(plan.name, [0, 0])
-            tally[1] += 1
-            tally[0] += verdict
+        if ticket.created_at >= month_start:
+            tallies = compliance.setdefault(plan.name, {"response": [0, 0],
+                                                         "resolution": [0, 0]})
+            for clock in clocks:
+                verdict = compliance_verdict(clock)
+                if verdict is not None:
+                    tallies[clock.clock][0] += verdict
+                    tallies[clock.clock][1] += 1
     quota_alerts = []
     for account in accounts.values():
         if account.plan not in policy.plans:
@@ -225,6 +229,8 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
                                  "used": q.used, "included": q.included, "extra": q.extra})
     return {"tz": tz.key, "generated_at": now, "since": since, "breached": breached,
             "at_risk": at_risk, "opened": opened, "resolved": resolved,
-            "compliance": [{"plan": p, "met": m, "total": t}
-                           for p, (m, t) in sorted(compliance.items())],
+            "compliance": [{"plan": p, **{clock: {"met": m, "total": t,
+                                                  "percent": compliance_percent(m, t)}
+                                          for clock, (m, t) in tallies.items()}}
+                           for p, tallies in sorted(compliance.items())],
             "quota_alerts": quota_alerts}

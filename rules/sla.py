@@ -170,3 +170,9 @@ def compliance_verdict(clock: ClockStatus) -> bool | None:
     if clock.best_effort or clock.state not in (SlaState.MET, SlaState.BREACHED):
         return None
     return clock.state is SlaState.MET
+
+
+def compliance_percent(met: int, total: int) -> int | None:
+    """Targets met as a whole percentage, rounded down so a breach never reads as 100%
+    (2 of 3 is 66%); None when nothing was due. Digest and report both show this."""
+    return None if total == 0 else met * 100 // total

@@ -216,6 +216,19 @@ def test_tickets_text(ib, acme, request_eml):
     assert str(number) in out and "cannot open documents" in out
 
 
+def test_tickets_text_shows_each_clocks_state_beside_its_own_due(ib, acme, request_eml):
+    _, number = ingest(ib, request_eml)
+    assert ib("ticket", "resolve", str(number)).code == 0
+    out = ib("tickets", "--all").out
+    header, row = [line for line in out.splitlines() if "RESPONSE DUE" in line
+                   or line.lstrip().startswith(str(number))]
+    assert header.index("RESPONSE DUE") < header.index("RESOLUTION DUE")
+    # resolved before any answer: the response clock still runs, the resolution is met
+    response, resolution = row[header.index("RESPONSE DUE"):header.index("RESOLUTION DUE")], \
+        row[header.index("RESOLUTION DUE"):header.index("SUBJECT")]
+    assert response.split()[-1] == "ok" and resolution.split()[-1] == "met"
+
+
 def test_ticket_show_json_has_the_timeline(ib, acme, request_eml):
     _, number = ingest(ib, request_eml)
     ran = ib("ticket", "show", str(number), "--json")
@@ -234,6 +247,8 @@ def test_ticket_show_text(ib, acme, request_eml):
     ran = ib("ticket", "show", str(number))
     assert ran.code == 0
     assert f"Ticket #{number}" in ran.out and "Timeline:" in ran.out and "received" in ran.out
+    assert "assignee    nobody yet" in ran.out
+    assert "confidence" not in ran.out  # the classifier's internals are not for people
 
 
 def test_ticket_resolve(ib, acme, request_eml, data_dir, failure):

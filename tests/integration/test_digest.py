@@ -99,10 +99,15 @@ def test_digest_context_lists_what_needs_attention_and_how_the_month_went(week):
     assert [o["number"] for o in ctx["opened"]] == [t["T1"], t["T3"], t["T4"], t["T5"], t["T2"]]
     assert sorted((r["number"], r["at"]) for r in ctx["resolved"]) == sorted([
         (t["T0"], at(2026, 3, 2, 10, 0)), (t["T3"], at(2026, 3, 2, 12, 0))])
-    # March response targets that are decided: plus T1 missed (T3 is best effort, T4/T5
-    # are not due yet), standard T2 met. T0 was opened in February.
-    assert ctx["compliance"] == [{"plan": "plus", "met": 0, "total": 1},
-                                 {"plan": "standard", "met": 1, "total": 1}]
+    # March targets that are decided. Response: plus T1 missed (T3 is best effort, T4/T5
+    # are not due yet), standard T2 met. Resolution: plus T3 met (its "< 30 days" is
+    # firm), T1's is due only at Tue 13:00; standard T2's is due at 10:00, not yet
+    # decided. T0 was opened in February.
+    assert ctx["compliance"] == [
+        {"plan": "plus", "response": {"met": 0, "total": 1, "percent": 0},
+         "resolution": {"met": 1, "total": 1, "percent": 100}},
+        {"plan": "standard", "response": {"met": 1, "total": 1, "percent": 100},
+         "resolution": {"met": 0, "total": 0, "percent": None}}]
     assert ctx["quota_alerts"] == [{"account": "acme", "plan": "plus", "used": 4,
                                     "included": 5, "extra": 0}]
 
@@ -122,7 +127,9 @@ def test_digest_rendered_says_how_late_how_long_left_and_quota(week):
         in text
     assert "resolution 1 h left, due Tue 3 Mar 2026, 10:00 CET (Europe/Madrid), Bob" in text
     assert "acme (plus): 4 of 5 used (80%)" in text
-    assert "0% (0 of 1 targets met)" in text and "100% (1 of 1 targets met)" in text
+    assert "response    [....................] 0% (0 of 1 met)" in text
+    assert "resolution  [####################] 100% (1 of 1 met)" in text
+    assert "resolution  [....................] no targets due yet" in text
     assert "Nothing needs you" not in text
     # the HTML carries the same facts, with inline bars and no remote images
     assert "1 h late" in html and "1 h left" in html and "4 of 5 used (80%)" in html
@@ -182,7 +189,7 @@ def test_nothing_needs_you_today_when_all_is_well(tmp_path, smtp_sink):
     assert "Nothing needs you today" in body
     assert "1 opened, 1 resolved" in body
     assert "BREACHED" not in body and "AT RISK" not in body
-    assert "plus       [####################] 100% (1 of 1 targets met)" in body
+    assert "response    [####################] 100% (1 of 1 met)" in body
     assert "Nothing needs you today." in html_of(mail)
     app.close()
 
@@ -285,3 +292,27 @@ def test_a_digest_from_a_future_dated_test_run_does_not_stop_todays(tmp_path, sm
 
     assert app.digest_due(clock())
     app.close()
+
+
+def test_digest_and_report_give_the_same_compliance_for_each_clock(tmp_path, smtp_sink,
+                                                                   capsys):
+    clock = FixedClock(at(2026, 3, 2, 10, 0))
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    seed(app, clock())
+    # plus, blocker: response due 6 business hours after opening (Mon 16:00)
+    answered = [open_ticket(app, ALICE, f"[blocker] Portal down {n}") for n in range(3)]
+    clock.now = at(2026, 3, 2, 11, 0)
+    agent_mail(app, ANN, answered[0], "On it.\n")
+    agent_mail(app, ANN, answered[1], "On it.\n")
+    clock.now = at(2026, 3, 3, 12, 0)  # the third was never answered: 2 of 3 met
+    with app.store.unit_of_work() as uow:
+        ctx = digest_context(uow, app.policy, clock(), None)
+    _, text, _ = app.composer.render("digest", ctx, None)
+    app.close()
+
+    assert "66% (2 of 3 met)" in text  # rounded down, never up to 67%
+    config = write_config(tmp_path, smtp_sink.port)
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "report",
+                 "--month", "2026-03", "--now", "2026-03-03T12:00"]) == 0
+    out = capsys.readouterr().out
+    assert "plan plus: 3 tickets, response 66%" in out

@@ -92,7 +92,9 @@ def realistic(kind):
                        breached=[row], at_risk=[{**row, "number": 8, "left": timedelta(hours=1)}],
                        opened=[{"number": 9, "subject": "New one", "account": "Acme",
                                 "severity": "trivial", "at": NOW}],
-                       resolved=[], compliance=[{"plan": "plus", "met": 8, "total": 10}],
+                       resolved=[], compliance=[{
+                           "plan": "plus", "response": {"met": 8, "total": 10, "percent": 80},
+                           "resolution": {"met": 2, "total": 3, "percent": 66}}],
                        quota_alerts=[{"account": "Acme", "plan": "plus", "used": 41,
                                       "included": 50, "extra": 0}]),
     }
@@ -300,8 +302,9 @@ def test_digest_groups_by_account_and_draws_compliance_bars(composer):
     assert "response 3 business days 5 h late" in text  # 26 h at 7 h a business day
     assert text.index("BREACHED") < text.index("#7 Login page slow") < text.index("AT RISK")
     assert "response 1 h left" in text
-    assert "[################....] 80% (8 of 10 targets met)" in text
-    assert 'width="80%"' in html and "<img" not in html
+    assert "response    [################....] 80% (8 of 10 met)" in text
+    assert "resolution  [#############.......] 66% (2 of 3 met)" in text
+    assert 'width="80%"' in html and 'width="66%"' in html and "<img" not in html
     assert "Acme (plus): 41 of 50 used (82%)" in text
 
 
