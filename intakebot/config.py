@@ -1,38 +1,33 @@
-"""Configuration: one TOML file, validated into typed settings with every default in one place.
+"""Configuration: one TOML file, checked into typed settings with every default in one place.
 
 Where the file comes from: --config PATH, else $INTAKEBOT_CONFIG, else
-./intakebot.toml when present, else the built-in defaults below.
-About 300 lines: one small model per section, and their error messages.
+./intakebot.toml when present, else the built-in defaults below. A relative
+`data_dir` is read from the file's folder. Checks that need a heavy library (the
+holidays calendar, APScheduler's crontab) run in `verify`, which `parse` calls
+unless asked to leave them to the part that uses the library (`Config.closed_days`,
+`Managers.trigger`), so a quick command does not import them.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
-
+from intakebot.schema import SettingsError, build, section, setting
+from rules.addresses import writable_address
 from rules.plans import Plan, PolicyError, Severity, build_catalogue
 from rules.recipients import CcPolicy
+
+DEFAULT_DATA_DIR = "./intakebot-data"
 
 
 class ConfigError(Exception):
     """A configuration problem the operator must fix; the message says what and how."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _check_zone(value: str) -> str:
@@ -45,25 +40,35 @@ def _check_zone(value: str) -> str:
     return value
 
 
-class Support(_Section):
-    timezone: str = "Europe/Madrid"
-    address: str = "support@localhost"
-    aliases: list[str] = Field(default_factory=list)
+def _address(value: str) -> str:
+    if not writable_address(value):
+        raise ValueError(f"{value!r} is not an address the bot can write in a header: use a "
+                         "plain address such as ana@vendor.example (ASCII, one @, no spaces, "
+                         "quotes or display name)")
+    return value
+
+
+def _addresses(values):
+    for value in [values] if isinstance(values, str) else values:
+        _address(value)
+    return values
+
+
+def _named_addresses(names: dict[str, str]) -> dict[str, str]:
+    _addresses(list(names))
+    return names
+
+
+@section
+class Support:
+    timezone: str = setting("Europe/Madrid", check=_check_zone)
+    address: str = setting("support@localhost", check=_address)
+    aliases: list[str] = setting(factory=list, check=_addresses)
     name: str = "Support"
-    data_dir: str = "./intakebot-data"
+    data_dir: str = DEFAULT_DATA_DIR
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # tickets closed longer than this move out of the hot store into per-year archives
-    archive_after_days: int = Field(default=30, ge=1)
-
-    _zone = field_validator("timezone")(_check_zone)
-
-    @field_validator("address", "aliases")
-    @classmethod
-    def _addresses(cls, value: Any) -> Any:
-        for a in [value] if isinstance(value, str) else value:
-            if "@" not in a or a.startswith("@") or a.endswith("@") or " " in a:
-                raise ValueError("an e-mail address such as support@example.com")
-        return value
+    archive_after_days: int = setting(30, ge=1)
 
     @property
     def addresses(self) -> list[str]:
@@ -74,19 +79,22 @@ class Support(_Section):
         return self.address.rsplit("@", 1)[1].lower()
 
 
-class Holidays(_Section):
+@section
+class Holidays:
     country: str | None = "ES"
     subdivision: str | None = None
-    extra: list[date] = Field(default_factory=list)
+    extra: list[date] = setting(factory=list)
 
-    @model_validator(mode="after")
-    def _known(self) -> Holidays:
+    def validate(self) -> None:
+        if self.country is None and self.subdivision:
+            raise ValueError("holidays.subdivision is not valid: it needs holidays.country")
+
+    def verify(self) -> None:
+        """The country and subdivision against the holidays library (imports it whole)."""
+        if self.country is None:
+            return
         import holidays as hol
 
-        if self.country is None:
-            if self.subdivision:
-                raise ValueError("holidays.subdivision needs holidays.country")
-            return self
         supported = hol.list_supported_countries()
         if self.country not in supported:
             raise ValueError(
@@ -99,13 +107,13 @@ class Holidays(_Section):
                 f"holidays.subdivision = {self.subdivision!r} is not valid for "
                 f"{self.country}: one of {subs}"
             )
-        return self
 
 
 Tls = Literal["none", "starttls", "ssl"]
 
 
-class _Login(_Section):
+@section
+class _Login:
     username: str | None = None
     password: str | None = None
     password_env: str | None = None
@@ -133,171 +141,203 @@ class _Login(_Section):
         return None
 
 
+@section
 class Imap(_Login):
     host: str
-    port: int | None = Field(default=None, ge=1, le=65535)
+    port: int | None = setting(None, ge=1, le=65535)
     tls: Tls = "ssl"
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
     idle: bool = True
-    poll_seconds: int = Field(default=60, ge=1)
-    batch_size: int = Field(default=200, ge=1, le=10000)
-    timeout_seconds: float = Field(default=60, gt=0)
+    poll_seconds: int = setting(60, ge=1)
+    batch_size: int = setting(200, ge=1, le=10000)
+    timeout_seconds: float = setting(60.0, gt=0)
 
     @property
     def effective_port(self) -> int:
         return self.port or (993 if self.tls == "ssl" else 143)
 
 
+@section
 class Smtp(_Login):
     host: str
-    port: int | None = Field(default=None, ge=1, le=65535)
+    port: int | None = setting(None, ge=1, le=65535)
     tls: Tls = "starttls"
-    timeout_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: float = setting(30.0, gt=0)
 
     @property
     def effective_port(self) -> int:
         return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.tls]
 
 
-class SmtpListener(_Section):
+@section
+class SmtpListener:
     # default: on when no [imap] is configured (the embedded setup), off otherwise
     enabled: bool | None = None
     host: str = "127.0.0.1"
-    port: int = Field(default=2525, ge=1, le=65535)
+    port: int = setting(2525, ge=1, le=65535)
 
 
-class Agents(_Section):
-    addresses: list[str] = Field(default_factory=list)
-    notify: list[str] | None = None  # default: all agents
-    names: dict[str, str] = Field(default_factory=dict)  # address -> display name
+@section
+class Agents:
+    addresses: list[str] = setting(factory=list, check=_addresses)
+    notify: list[str] | None = setting(None, check=_addresses)  # default: all agents
+    # address -> display name
+    names: dict[str, str] = setting(factory=dict, check=_named_addresses)
 
     @property
     def notify_addresses(self) -> list[str]:
         return list(self.notify if self.notify is not None else self.addresses)
 
 
-class Managers(_Section):
-    addresses: list[str] = Field(default_factory=list)
-    digest: str = "0 8 * * mon-fri"
+def _five_fields(value: str) -> str:
+    if len(value.split()) != 5:
+        raise ValueError('a five-field crontab such as "0 8 * * mon-fri" (minute hour day '
+                         "month weekday)")
+    return value
 
-    @field_validator("digest")
-    @classmethod
-    def _crontab(cls, value: str) -> str:
+
+@section
+class Managers:
+    addresses: list[str] = setting(factory=list, check=_addresses)
+    digest: str = setting("0 8 * * mon-fri", check=_five_fields)
+
+    def trigger(self, tz):
+        """The digest's APScheduler trigger; ConfigError naming the key when it is bad."""
         from apscheduler.triggers.cron import CronTrigger
 
         try:
-            CronTrigger.from_crontab(value, timezone="UTC")
+            return CronTrigger.from_crontab(self.digest, timezone=tz)
         except ValueError as exc:
-            raise ValueError(
-                'a five-field crontab such as "0 8 * * mon-fri" (minute hour day month '
-                f"weekday): {exc}"
-            ) from exc
-        return value
+            raise ConfigError(
+                f"managers.digest = {self.digest!r} is not valid: a five-field crontab such as "
+                f'"0 8 * * mon-fri" (minute hour day month weekday): {exc}') from None
 
 
-class Escalation(_Section):
-    warn_at: float = Field(default=0.75, gt=0, lt=1)
+@section
+class Escalation:
+    warn_at: float = setting(0.75, gt=0, lt=1)
 
 
-class Quota(_Section):
+@section
+class Quota:
     on_exhausted: Literal["reject", "accept"] = "reject"
     blocker_always_accepted: bool = True
 
 
-class Intake(_Section):
-    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
-    reopen_days: int = Field(default=7, ge=0)
-    refusals_per_sender_per_day: int = Field(default=3, ge=0)
-    per_sender_per_hour: int = Field(default=5, ge=1)
+@section
+class Intake:
+    max_message_bytes: int = setting(25 * 1024 * 1024, ge=1024)
+    reopen_days: int = setting(7, ge=0)
+    refusals_per_sender_per_day: int = setting(3, ge=0)
+    per_sender_per_hour: int = setting(5, ge=1)
     authserv_id: str | None = None
 
 
-class Tickets(_Section):
+@section
+class Tickets:
     cc_policy: CcPolicy = CcPolicy.CONTACTS
 
 
-class SeverityRule(_Section):
+def _regex(value: str) -> str:
+    import re
+
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"a valid regular expression ({exc})") from exc
+    return value
+
+
+@section
+class SeverityRule:
     severity: Severity
-    pattern: str
-    weight: float = Field(default=1.0, gt=0)
+    pattern: str = setting(check=_regex)
+    weight: float = setting(1.0, gt=0)
     label: str | None = None
 
-    @field_validator("pattern")
-    @classmethod
-    def _regex(cls, value: str) -> str:
-        import re
 
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"a valid regular expression ({exc})") from exc
-        return value
-
-
-class SeverityConfig(_Section):
-    rules: list[SeverityRule] = Field(default_factory=list)
+@section
+class SeverityConfig:
+    rules: list[SeverityRule] = setting(factory=list)
     default: Severity = Severity.MAJOR
 
 
-class Config(_Section):
-    support: Support = Support()
-    holidays: Holidays = Holidays()
-    plans: dict[str, dict[str, Any]] = Field(default_factory=dict)
+@section
+class Config:
+    support: Support = field(default_factory=Support)
+    holidays: Holidays = field(default_factory=Holidays)
+    plans: dict[str, dict[str, Any]] = field(default_factory=dict)
     imap: Imap | None = None
     smtp: Smtp | None = None
-    smtp_listener: SmtpListener = SmtpListener()
-    agents: Agents = Agents()
-    managers: Managers = Managers()
-    escalation: Escalation = Escalation()
-    quota: Quota = Quota()
-    intake: Intake = Intake()
-    tickets: Tickets = Tickets()
-    severity: SeverityConfig = SeverityConfig()
+    smtp_listener: SmtpListener = field(default_factory=SmtpListener)
+    agents: Agents = field(default_factory=Agents)
+    managers: Managers = field(default_factory=Managers)
+    escalation: Escalation = field(default_factory=Escalation)
+    quota: Quota = field(default_factory=Quota)
+    intake: Intake = field(default_factory=Intake)
+    tickets: Tickets = field(default_factory=Tickets)
+    severity: SeverityConfig = field(default_factory=SeverityConfig)
 
-    # set by load(); not a TOML key
-    source: str | None = Field(default=None, exclude=True)
+    # set by load(), not TOML keys: where the file is, and the folder it lives in
+    source: str | None = setting(None, toml=False)
+    base: Path | None = setting(None, toml=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.support.timezone)
 
+    @property
+    def data_dir(self) -> Path:
+        """`[support] data_dir`, a relative one read from the file's folder (without a
+        file, from the working folder)."""
+        path = Path(self.support.data_dir).expanduser()
+        return path if self.base is None or path.is_absolute() else self.base / path
+
     def catalogue(self) -> dict[str, Plan]:
         return build_catalogue(self.plans)
 
+    def closed_days(self):
+        """The support team's closed days; ConfigError naming the key when the holidays
+        library does not know the country or subdivision."""
+        from rules.calendar import ClosedDays
 
-def _describe(error: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-    msg = error["msg"]
-    kind = error["type"]
-    value = error.get("input")
-    if kind == "extra_forbidden":
-        return f"{loc}: unknown setting (see `intakebot init` for every setting)"
-    if kind == "missing":
-        return f"{loc}: required setting is missing"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
-        if " is not valid" in msg:  # already names key and value
-            return msg
-        return f"{loc} = {value!r} is not valid: {msg}"
-    if kind == "literal_error":
-        return f"{loc} = {value!r} is not valid: {msg.replace('Input should be', 'allowed:')}"
-    return f"{loc} = {value!r} is not valid: {msg.replace('Input should be', 'must be')}"
+        try:
+            self.holidays.verify()
+        except ValueError as exc:
+            raise ConfigError(f"{self.source}: invalid configuration:\n  {exc}") from None
+        h = self.holidays
+        return ClosedDays(h.country, h.subdivision, h.extra)
 
 
-def parse(data: dict[str, Any], source: str = "<built-in defaults>") -> Config:
-    """Validate a parsed TOML document; ConfigError names every bad key."""
+def verify(config: Config) -> Config:
+    """The checks left out of a quick load: holidays and the digest's crontab."""
+    config.closed_days()
     try:
-        config = Config.model_validate({**data, "source": source})
-    except ValidationError as exc:
-        lines = [_describe(e) for e in exc.errors()]
-        raise ConfigError(f"{source}: invalid configuration:\n  " + "\n  ".join(lines)) from None
+        config.managers.trigger("UTC")
+    except ConfigError as exc:
+        raise ConfigError(f"{config.source}: invalid configuration:\n  {exc}") from None
+    return config
+
+
+def parse(data: dict[str, Any], source: str = "<built-in defaults>", base: Path | None = None,
+          *, quick: bool = False) -> Config:
+    """Check a parsed TOML document; ConfigError names every bad key. `quick` leaves the
+    library checks (see `verify`) to the parts that use those libraries."""
+    try:
+        config = build(Config, data)
+    except SettingsError as exc:
+        raise ConfigError(f"{source}: invalid configuration:\n  "
+                          + "\n  ".join(exc.problems)) from None
+    import dataclasses
+
+    config = dataclasses.replace(config, source=source, base=base)
     try:
         config.catalogue()
     except PolicyError as exc:
         raise ConfigError(f"{source}: invalid configuration:\n  {exc}") from None
-    return config
+    return config if quick else verify(config)
 
 
 def find(path: str | None) -> Path | None:
@@ -310,10 +350,10 @@ def find(path: str | None) -> Path | None:
     return local if local.exists() else None
 
 
-def load(path: str | None = None) -> Config:
+def load(path: str | None = None, *, quick: bool = False) -> Config:
     found = find(path)
     if found is None:
-        return parse({})
+        return parse({}, quick=quick)
     try:
         text = found.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -324,8 +364,10 @@ def load(path: str | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{found}: not valid TOML: {exc}") from None
-    return parse(data, str(found))
+    return parse(data, str(found), found.absolute().parent, quick=quick)
 
 
 def zone_names() -> set[str]:
+    from zoneinfo import available_timezones
+
     return available_timezones()
