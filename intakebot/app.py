@@ -6,41 +6,51 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from intake.context import IntakeSettings
-from intake.pipeline import Pipeline
 from intakebot.config import Config
-from notifier.compose import Composer
-from notifier.contexts import ContextBuilder
-from notifier.jobs import close_settled, deliver_due, queue_digest, sweep_sla
-from rules.calendar import ClosedDays
-from rules.policy import Policy
-from rules.severity import SeverityRule
-from store import Store
+
+if TYPE_CHECKING:
+    from intake.context import IntakeSettings
+    from rules.policy import Policy
+    from store import Store
+
+# The parts are imported where they are built: a command such as `tickets` needs the
+# store and the policy, not intake, Jinja2 or APScheduler (each costs start-up time).
 
 log = logging.getLogger("intakebot")
 
 MAILDIR = "sent-mail"
 
 
-def build_policy(config: Config) -> Policy:
+def build_policy(config: Config, closed=None) -> Policy:
+    """The policy in force (with `closed` days, else the configuration's); ConfigError
+    when the holidays library refuses the country."""
+    from rules.policy import Policy
+
+    rules = ()
+    if config.severity.rules:
+        from rules.severity import SeverityRule
+
+        rules = tuple(SeverityRule(r.severity, r.pattern, r.weight, r.label)
+                      for r in config.severity.rules)
     return Policy(
         plans=config.catalogue(),
         tz=config.tz,
-        closed=ClosedDays(config.holidays.country, config.holidays.subdivision,
-                          config.holidays.extra),
+        closed=closed if closed is not None else config.closed_days(),
         warn_at=config.escalation.warn_at,
         on_exhausted=config.quota.on_exhausted,
         blocker_always_accepted=config.quota.blocker_always_accepted,
-        severity_rules=tuple(
-            SeverityRule(r.severity, r.pattern, r.weight, r.label) for r in config.severity.rules
-        ),
+        severity_rules=rules,
         default_severity=config.severity.default,
     )
 
 
 def intake_settings(config: Config) -> IntakeSettings:
+    from intake.context import IntakeSettings
+
     return IntakeSettings(
         support_addresses=tuple(config.support.addresses),
         support_domain=config.support.domain,
@@ -64,19 +74,53 @@ class App:
         self.config = config
         self.data_dir = Path(data_dir)
         self.clock = clock
-        self.policy = build_policy(config)
-        self.store = store or Store.open(
-            self.data_dir, archive_after=timedelta(days=config.support.archive_after_days))
-        self.settings = intake_settings(config)
-        self.staff = self.settings.staff
-        self.addressing = self.settings.addressing
-        self.pipeline = Pipeline(self.store, self.policy, self.settings, clock,
-                                 config.intake.max_message_bytes)
-        self.composer = Composer(config.support.address, config.support.name,
-                                 config.support.domain)
-        self.builder = ContextBuilder(self.policy, self.addressing)
+        if store is None:
+            from store import Store
 
-    # -- parts
+            store = Store.open(self.data_dir,
+                               archive_after=timedelta(days=config.support.archive_after_days))
+        self.store = store
+
+    # -- parts, each built on first use
+
+    @cached_property
+    def policy(self) -> Policy:
+        from intakebot.holiday_cache import closed_days
+
+        year = self.clock().astimezone(self.config.tz).year
+        return build_policy(self.config, closed_days(self.config, self.data_dir, year))
+
+    @cached_property
+    def settings(self) -> IntakeSettings:
+        return intake_settings(self.config)
+
+    @property
+    def staff(self):
+        return self.settings.staff
+
+    @property
+    def addressing(self):
+        return self.settings.addressing
+
+    @cached_property
+    def pipeline(self):
+        from intake.pipeline import Pipeline
+
+        return Pipeline(self.store, self.policy, self.settings, self.clock,
+                        self.config.intake.max_message_bytes)
+
+    @cached_property
+    def composer(self):
+        from notifier.compose import Composer
+
+        support = self.config.support
+        return Composer(support.address, support.name, support.domain)
+
+    @cached_property
+    def builder(self):
+        from notifier.contexts import ContextBuilder
+
+        return ContextBuilder(self.policy, self.addressing)
 
     @property
     def listener_enabled(self) -> bool:
@@ -122,29 +166,35 @@ class App:
     # -- jobs
 
     def deliver(self) -> list:
+        from notifier.jobs import deliver_due
+
         return deliver_due(self.store, self.mailer(), self.composer, self.builder, self.clock())
 
     def sweep(self) -> list[str]:
+        from notifier.jobs import sweep_sla
+
         return sweep_sla(self.store, self.policy, self.addressing, self.clock())
 
     def digest_due(self, now: datetime) -> bool:
         """Whether a digest fire time of the crontab lies after the last digest, up to now."""
-        from apscheduler.triggers.cron import CronTrigger
-
         with self.store.unit_of_work() as uow:
             # a digest queued "later" by a `--now` test run does not count as sent yet
             last = max((r.created_at for r in uow.outbox.all()
                         if r.kind == "digest" and r.created_at <= now),
                        default=now - timedelta(days=1))
-        trigger = CronTrigger.from_crontab(self.config.managers.digest, timezone=self.policy.tz)
+        trigger = self.config.managers.trigger(self.policy.tz)
         fire = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
         return fire is not None and fire <= now
 
     def queue_digest(self):
+        from notifier.jobs import queue_digest
+
         return queue_digest(self.store, self.addressing, self.clock())
 
     def close_settled(self) -> list[int]:
         """Close tickets whose reopen window has passed."""
+        from notifier.jobs import close_settled
+
         closed = close_settled(self.store, self.addressing, self.config.intake.reopen_days,
                                self.clock())
         if closed:
@@ -183,7 +233,6 @@ class Runner:
 
     def __init__(self, app: App, deliver_seconds: float = 5):
         from apscheduler.schedulers.background import BackgroundScheduler
-        from apscheduler.triggers.cron import CronTrigger
 
         self.app = app
         self.stop_event = threading.Event()
@@ -200,7 +249,7 @@ class Runner:
         if app.staff.managers:
             self.scheduler.add_job(
                 self._guard(app.queue_digest),
-                CronTrigger.from_crontab(app.config.managers.digest, timezone=app.policy.tz),
+                app.config.managers.trigger(app.policy.tz),
                 id="digest")
         self.poller_thread: threading.Thread | None = None
         self.listener = None

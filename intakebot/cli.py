@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import click
 
 from intakebot.cli_context import Context, Failure, UsageProblem, parse_instant, pass_ctx
+from intakebot.config import ConfigError
 
 __all__ = ["Context", "Failure", "UsageProblem", "cli", "main", "parse_instant", "pass_ctx"]
 
@@ -60,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except ConfigError as exc:  # found where a part was built (the holidays of the policy)
+        click.echo(f"Error: {exc}", err=True)
+        return 2
     except KeyboardInterrupt:
         return 130
     return 0

@@ -37,12 +37,21 @@ class Context:
 
     @property
     def config(self) -> configmod.Config:
+        """The configuration, checked except for what needs a heavy library: those checks
+        run where the library is used (the policy's holidays, the digest's crontab), and
+        all of them in `run` and `check` (`verified_config`)."""
         if self._config is None:
             try:
-                self._config = configmod.load(self.config_path)
+                self._config = configmod.load(self.config_path, quick=True)
             except configmod.ConfigError as exc:
                 raise UsageProblem(str(exc)) from None
         return self._config
+
+    def verified_config(self) -> configmod.Config:
+        try:
+            return configmod.verify(self.config)
+        except configmod.ConfigError as exc:
+            raise UsageProblem(str(exc)) from None
 
     @property
     def data_dir(self) -> Path:

@@ -9,12 +9,15 @@ import sys
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from intakebot.app import App
 from intakebot.cli_context import Context, Failure, UsageProblem, parse_instant, pass_ctx
 from intakebot.clock import FixedClock, SystemClock
+
+if TYPE_CHECKING:
+    from intakebot.app import App
 
 # sysexits.h EX_TEMPFAIL: the MTA keeps the message and retries later
 EX_TEMPFAIL = 75
@@ -34,9 +37,11 @@ def setup_logging(level: str) -> None:
 
 
 def build_app(ctx: Context, now: str | None = None) -> App:
+    from intakebot.app import App
+    from store import StoreCorrupt
+
     config = ctx.config
     clock = FixedClock(parse_instant(now, "--now", config.tz)) if now else SystemClock()
-    from store import StoreCorrupt
 
     try:
         return App(config, ctx.data_dir, clock, store=ctx.store())

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from intakebot.app import build_policy
 from intakebot.cli_context import Context, UsageProblem, parse_instant, pass_ctx
 from rules.plans import SEVERITY_MEANINGS, Severity
-from rules.severity import infer
-from rules.sla import deadlines
+
+# build_policy, rules.sla and rules.severity are imported by the commands that use
+# them: `intakebot --help` loads every command module.
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -30,6 +30,9 @@ def _iso(value: datetime | None) -> str | None:
 @pass_ctx
 def sla(ctx: Context, plan_name: str, severity: str, created: str, as_json: bool) -> None:
     """Show the response and resolution deadlines for a ticket created at --created."""
+    from intakebot.app import build_policy
+    from rules.sla import deadlines
+
     policy = build_policy(ctx.config)
     plan_name = plan_name.lower()  # plan names are lower case; "Plus" means plus
     if plan_name not in policy.plans:
@@ -79,6 +82,9 @@ def sla(ctx: Context, plan_name: str, severity: str, created: str, as_json: bool
 def severity(ctx: Context, subject: str | None, body: str | None, path: Path | None,
              as_json: bool) -> None:
     """Infer a mail's severity as intake would."""
+    from intakebot.app import build_policy
+    from rules.severity import infer
+
     if path is None and subject is None and body is None:
         raise UsageProblem("give --subject and/or --body, or --file MESSAGE.eml")
     headers: dict[str, str] = {}

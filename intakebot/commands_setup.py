@@ -36,7 +36,7 @@ def check(ctx: Context) -> None:
     """Validate the configuration, then try the IMAP login and the SMTP connection."""
     from intakebot.config import ConfigError
 
-    config = ctx.config  # exits 2 with the reasons when invalid
+    config = ctx.verified_config()  # exits 2 with the reasons when invalid
     click.echo(f"configuration: ok ({config.source})")
     failures = 0
     if config.imap is None:

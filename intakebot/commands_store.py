@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from intakebot.cli_context import Context, Failure, UsageProblem, pass_ctx
 from rules.entitlements import contact_decision
-from store.quota import quota_for
-from store.records import Account, Contact
+
+if TYPE_CHECKING:  # the store is imported by the commands that open it, not by --help
+    from store.records import Account
 
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._&'-]{0,79}$")
@@ -85,6 +87,8 @@ def account_add(ctx: Context, name: str, plan: str, domains: tuple[str, ...],
             _check_zone(zone)
         except ValueError as exc:
             raise UsageProblem(f"--timezone {zone!r} is not valid: {exc}") from None
+    from store.records import Account
+
     with ctx.store().unit_of_work() as uow:
         if uow.accounts.get(name) is not None:
             raise Failure(f"account {name!r} already exists")
@@ -101,6 +105,8 @@ def _account_view(ctx: Context, uow, acc: Account) -> dict:
                       f"no longer defines: add [plans.{acc.plan}] back, or move the account "
                       "with `intakebot account set-plan`")
     plan = plans[acc.plan]
+    from store.quota import quota_for
+
     contacts = uow.contacts.for_account(acc.name)
     quota = quota_for(uow, plans, ctx.config.tz, acc, _now())
     return {
@@ -189,6 +195,8 @@ def account_add_tickets(ctx: Context, name: str, n: int) -> None:
     """Add N extra tickets to account NAME's current contract year."""
     with ctx.store().unit_of_work() as uow:
         acc = _account(uow, name)
+        from store.quota import quota_for
+
         quota = quota_for(uow, ctx.config.catalogue(), ctx.config.tz, acc, _now())
         key = quota.year_start.isoformat()
         acc.extra_tickets = {**acc.extra_tickets, key: acc.extra_tickets.get(key, 0) + n}
@@ -230,6 +238,8 @@ def contact_add(ctx: Context, account_name: str, email: str, name: str | None) -
         if not decision.allowed:
             raise Failure(f"cannot add {address}: {decision.reason}; remove a contact or move "
                           "the account to a larger plan with `intakebot account set-plan`")
+        from store.records import Contact
+
         uow.contacts.add(Contact(email=address, account=acc.name, name=name, added_at=_now()))
         uow.commit()
     click.echo(f"{address} can now open tickets for {account_name}.")

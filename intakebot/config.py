@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from intakebot.schema import SettingsError, build, section, setting
+from intakebot.schema import Section, SettingsError, build, replace, setting
 from rules.addresses import writable_address
 from rules.plans import Plan, PolicyError, Severity, build_catalogue
 from rules.recipients import CcPolicy
@@ -59,8 +58,7 @@ def _named_addresses(names: dict[str, str]) -> dict[str, str]:
     return names
 
 
-@section
-class Support:
+class Support(Section):
     timezone: str = setting("Europe/Madrid", check=_check_zone)
     address: str = setting("support@localhost", check=_address)
     aliases: list[str] = setting(factory=list, check=_addresses)
@@ -79,8 +77,7 @@ class Support:
         return self.address.rsplit("@", 1)[1].lower()
 
 
-@section
-class Holidays:
+class Holidays(Section):
     country: str | None = "ES"
     subdivision: str | None = None
     extra: list[date] = setting(factory=list)
@@ -112,8 +109,7 @@ class Holidays:
 Tls = Literal["none", "starttls", "ssl"]
 
 
-@section
-class _Login:
+class _Login(Section):
     username: str | None = None
     password: str | None = None
     password_env: str | None = None
@@ -141,7 +137,6 @@ class _Login:
         return None
 
 
-@section
 class Imap(_Login):
     host: str
     port: int | None = setting(None, ge=1, le=65535)
@@ -159,7 +154,6 @@ class Imap(_Login):
         return self.port or (993 if self.tls == "ssl" else 143)
 
 
-@section
 class Smtp(_Login):
     host: str
     port: int | None = setting(None, ge=1, le=65535)
@@ -171,16 +165,14 @@ class Smtp(_Login):
         return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.tls]
 
 
-@section
-class SmtpListener:
+class SmtpListener(Section):
     # default: on when no [imap] is configured (the embedded setup), off otherwise
     enabled: bool | None = None
     host: str = "127.0.0.1"
     port: int = setting(2525, ge=1, le=65535)
 
 
-@section
-class Agents:
+class Agents(Section):
     addresses: list[str] = setting(factory=list, check=_addresses)
     notify: list[str] | None = setting(None, check=_addresses)  # default: all agents
     # address -> display name
@@ -198,8 +190,7 @@ def _five_fields(value: str) -> str:
     return value
 
 
-@section
-class Managers:
+class Managers(Section):
     addresses: list[str] = setting(factory=list, check=_addresses)
     digest: str = setting("0 8 * * mon-fri", check=_five_fields)
 
@@ -215,19 +206,16 @@ class Managers:
                 f'"0 8 * * mon-fri" (minute hour day month weekday): {exc}') from None
 
 
-@section
-class Escalation:
+class Escalation(Section):
     warn_at: float = setting(0.75, gt=0, lt=1)
 
 
-@section
-class Quota:
+class Quota(Section):
     on_exhausted: Literal["reject", "accept"] = "reject"
     blocker_always_accepted: bool = True
 
 
-@section
-class Intake:
+class Intake(Section):
     max_message_bytes: int = setting(25 * 1024 * 1024, ge=1024)
     reopen_days: int = setting(7, ge=0)
     refusals_per_sender_per_day: int = setting(3, ge=0)
@@ -235,8 +223,7 @@ class Intake:
     authserv_id: str | None = None
 
 
-@section
-class Tickets:
+class Tickets(Section):
     cc_policy: CcPolicy = CcPolicy.CONTACTS
 
 
@@ -250,35 +237,32 @@ def _regex(value: str) -> str:
     return value
 
 
-@section
-class SeverityRule:
+class SeverityRule(Section):
     severity: Severity
     pattern: str = setting(check=_regex)
     weight: float = setting(1.0, gt=0)
     label: str | None = None
 
 
-@section
-class SeverityConfig:
+class SeverityConfig(Section):
     rules: list[SeverityRule] = setting(factory=list)
     default: Severity = Severity.MAJOR
 
 
-@section
-class Config:
-    support: Support = field(default_factory=Support)
-    holidays: Holidays = field(default_factory=Holidays)
-    plans: dict[str, dict[str, Any]] = field(default_factory=dict)
+class Config(Section):
+    support: Support = setting(factory=Support)
+    holidays: Holidays = setting(factory=Holidays)
+    plans: dict[str, dict[str, Any]] = setting(factory=dict)
     imap: Imap | None = None
     smtp: Smtp | None = None
-    smtp_listener: SmtpListener = field(default_factory=SmtpListener)
-    agents: Agents = field(default_factory=Agents)
-    managers: Managers = field(default_factory=Managers)
-    escalation: Escalation = field(default_factory=Escalation)
-    quota: Quota = field(default_factory=Quota)
-    intake: Intake = field(default_factory=Intake)
-    tickets: Tickets = field(default_factory=Tickets)
-    severity: SeverityConfig = field(default_factory=SeverityConfig)
+    smtp_listener: SmtpListener = setting(factory=SmtpListener)
+    agents: Agents = setting(factory=Agents)
+    managers: Managers = setting(factory=Managers)
+    escalation: Escalation = setting(factory=Escalation)
+    quota: Quota = setting(factory=Quota)
+    intake: Intake = setting(factory=Intake)
+    tickets: Tickets = setting(factory=Tickets)
+    severity: SeverityConfig = setting(factory=SeverityConfig)
 
     # set by load(), not TOML keys: where the file is, and the folder it lives in
     source: str | None = setting(None, toml=False)
@@ -303,12 +287,18 @@ class Config:
         library does not know the country or subdivision."""
         from rules.calendar import ClosedDays
 
+        h = self.holidays
         try:
-            self.holidays.verify()
+            return ClosedDays(h.country, h.subdivision, h.extra)
+        except ValueError:
+            pass
+        try:  # only now ask for every country: the message lists what is allowed
+            h.verify()
         except ValueError as exc:
             raise ConfigError(f"{self.source}: invalid configuration:\n  {exc}") from None
-        h = self.holidays
-        return ClosedDays(h.country, h.subdivision, h.extra)
+        raise ConfigError(f"{self.source}: invalid configuration:\n  holidays.country = "
+                          f"{h.country!r}, subdivision {h.subdivision!r}: not known to the "
+                          "holidays library")
 
 
 def verify(config: Config) -> Config:
@@ -330,9 +320,7 @@ def parse(data: dict[str, Any], source: str = "<built-in defaults>", base: Path 
     except SettingsError as exc:
         raise ConfigError(f"{source}: invalid configuration:\n  "
                           + "\n  ".join(exc.problems)) from None
-    import dataclasses
-
-    config = dataclasses.replace(config, source=source, base=base)
+    config = replace(config, source=source, base=base)
     try:
         config.catalogue()
     except PolicyError as exc:

@@ -1,15 +1,15 @@
 """The typed-settings checker the configuration declares its sections with.
 
-A section is a frozen keyword-only dataclass; `build(cls, table)` checks a TOML
-table against its annotations and field metadata (`setting(...)`) and reports
-every problem by its key, its value and what is allowed. Plain Python instead of
-a validation library: every command loads the configuration, and a library's
-import alone cost a third of the start-up budget.
+A section is a `Section` subclass whose annotated class attributes are its
+settings; `build(cls, table)` checks a TOML table against the annotations and
+each field's `setting(...)` and reports every problem by its key, its value and
+what is allowed. Plain Python instead of a validation library (its import alone
+cost a third of a command's start-up budget) or dataclasses (generating their
+methods for 17 frozen sections cost another ~8 ms).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import types
 import typing
@@ -18,7 +18,13 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal
 
-MISSING = dataclasses.MISSING
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
 
 
 class Invalid(ValueError):
@@ -33,22 +39,94 @@ class SettingsError(Exception):
         self.problems = problems
 
 
-def setting(default: Any = MISSING, *, factory: Callable[[], Any] | None = None,
-            ge: float | None = None, le: float | None = None, gt: float | None = None,
-            lt: float | None = None, check: Callable[[Any], Any] | None = None,
-            toml: bool = True) -> Any:
-    """A field with bounds and a `check(value) -> value` that raises ValueError with
-    what is allowed. `toml=False`: set by the loader, never read from the file, and
-    not part of equality."""
-    meta = {"ge": ge, "le": le, "gt": gt, "lt": lt, "check": check, "toml": toml}
-    if factory is not None:
-        return dataclasses.field(default_factory=factory, metadata=meta, compare=toml)
-    return dataclasses.field(default=default, metadata=meta, compare=toml)
+class Setting:
+    """A field: its default (or factory), bounds, a `check(value) -> value` raising
+    ValueError with what is allowed, and whether the file may set it (`toml=False`: set
+    by the loader, not read from the file, not compared)."""
+
+    __slots__ = ("default", "factory", "ge", "le", "gt", "lt", "check", "toml")
+
+    def __init__(self, default: Any = MISSING, factory: Callable[[], Any] | None = None,
+                 ge: float | None = None, le: float | None = None, gt: float | None = None,
+                 lt: float | None = None, check: Callable[[Any], Any] | None = None,
+                 toml: bool = True) -> None:
+        self.default, self.factory, self.check, self.toml = default, factory, check, toml
+        self.ge, self.le, self.gt, self.lt = ge, le, gt, lt
+
+    @property
+    def required(self) -> bool:
+        return self.default is MISSING and self.factory is None
+
+    def initial(self) -> Any:
+        return self.factory() if self.factory is not None else self.default
 
 
-def section(cls):
-    """Decorate a section class: frozen, keyword-only."""
-    return dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+setting = Setting  # `name: int = setting(30, ge=1)` reads as a declaration
+
+
+class Section:
+    """Base of a settings section: built by keyword, read-only, equal by value."""
+
+    _fields: dict[str, Setting] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        found = dict(cls._fields)
+        for name in cls.__dict__.get("__annotations__", {}):
+            if name.startswith("_"):
+                continue
+            value = cls.__dict__.get(name, MISSING)
+            found[name] = value if isinstance(value, Setting) else Setting(default=value)
+            if name in cls.__dict__:
+                delattr(cls, name)  # the instance holds the value; no class default shadows
+        cls._fields = found
+
+    def __init__(self, **values: Any) -> None:
+        for name, spec in self._fields.items():
+            if name in values:
+                value = values.pop(name)
+            elif spec.required:
+                raise TypeError(f"{type(self).__name__}() needs {name}")
+            else:
+                value = spec.initial()
+            object.__setattr__(self, name, value)
+        if values:
+            raise TypeError(f"{type(self).__name__}() has no setting {', '.join(values)}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is read-only: use replace()")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n)
+                   for n, spec in self._fields.items() if spec.toml)
+
+    __hash__ = None  # type: ignore[assignment]  # lists inside: not hashable
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._fields)
+        return f"{type(self).__name__}({inner})"
+
+
+def fields(cls) -> dict[str, Setting]:
+    """A section class's settings by name, in declaration order."""
+    return dict(cls._fields)
+
+
+def replace(obj: Section, **changes: Any) -> Any:
+    return type(obj)(**{**{n: getattr(obj, n) for n in obj._fields}, **changes})
+
+
+def as_dict(obj: Any) -> Any:
+    """A section as plain data (nested sections, lists and tables too)."""
+    if isinstance(obj, Section):
+        return {n: as_dict(getattr(obj, n)) for n in obj._fields}
+    if isinstance(obj, list | tuple):
+        return [as_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: as_dict(v) for k, v in obj.items()}
+    return obj
 
 
 @cache
@@ -74,28 +152,27 @@ def _section(cls, table: Any, path: str, problems: list[str]) -> Any:
         problems.append(f"{path or 'the file'} = {table!r} is not valid: must be a table "
                         f"([{path}])")
         return None
-    fields = {f.name: f for f in dataclasses.fields(cls) if f.metadata.get("toml", True)}
+    specs = {name: spec for name, spec in cls._fields.items() if spec.toml}
     for key in table:
-        if key not in fields:
+        if key not in specs:
             problems.append(f"{_key(path, key)}: unknown setting "
                             "(see `intakebot init` for every setting)")
     values: dict[str, Any] = {}
     before = len(problems)
     hints = _hints(cls)
-    for name, f in fields.items():
+    for name, spec in specs.items():
         loc = _key(path, name)
         if name not in table:
-            if f.default is MISSING and f.default_factory is MISSING:
+            if spec.required:
                 problems.append(f"{loc}: required setting is missing")
             continue
         raw = table[name]
         try:
             value = _convert(hints[name], raw, loc, problems)
             if value is not _SKIP:
-                value = _bounded(f.metadata, value)
-                check = f.metadata.get("check")
-                values[name] = check(value) if check is not None and value is not None \
-                    else value
+                value = _bounded(spec, value)
+                values[name] = spec.check(value) if spec.check is not None \
+                    and value is not None else value
         except Invalid as exc:
             problems.append(_describe(loc, raw, str(exc)))
         except ValueError as exc:
@@ -149,7 +226,7 @@ def _convert(tp: Any, value: Any, loc: str, problems: list[str]) -> Any:
         return {k: _convert(args[1], v, _key(loc, k), problems) for k, v in value.items()}
     if tp is Any:
         return value
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and issubclass(tp, Section):
         built = _section(tp, value, loc, problems)
         return _SKIP if built is None else built
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -187,12 +264,11 @@ def _scalar(tp: type, value: Any) -> Any:
     raise TypeError(f"no check for settings of type {tp!r}")
 
 
-def _bounded(meta: dict[str, Any], value: Any) -> Any:
-    for key, test, words in (("ge", lambda v, b: v >= b, "greater than or equal to"),
-                             ("gt", lambda v, b: v > b, "greater than"),
-                             ("le", lambda v, b: v <= b, "less than or equal to"),
-                             ("lt", lambda v, b: v < b, "less than")):
-        bound = meta.get(key)
+def _bounded(spec: Setting, value: Any) -> Any:
+    for bound, test, words in ((spec.ge, lambda v, b: v >= b, "greater than or equal to"),
+                               (spec.gt, lambda v, b: v > b, "greater than"),
+                               (spec.le, lambda v, b: v <= b, "less than or equal to"),
+                               (spec.lt, lambda v, b: v < b, "less than")):
         if bound is not None and not test(value, bound):
             raise Invalid(f"must be {words} {bound}")
     return value
@@ -201,8 +277,3 @@ def _bounded(meta: dict[str, Any], value: Any) -> Any:
 def _alternatives(values) -> str:
     shown = [repr(v) for v in values]
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
-
-
-def as_dict(obj: Any) -> Any:
-    """A section as plain data (for comparisons in tests, and `--json`)."""
-    return dataclasses.asdict(obj)

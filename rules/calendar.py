@@ -26,14 +26,15 @@ running totals, so `add` and `elapsed` are binary searches over whole days (a
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from rules.plans import Window
+
+# `holidays` is imported where a country's days are first looked up: importing it costs
+# every command ~25 ms of start-up, and its country_holidays() loads every country.
 
 _ZERO = timedelta(0)
 # Years without any open time are skipped; past this many the configuration is broken.
@@ -43,30 +44,48 @@ EXTRA_CLOSED_NAME = "closed (configured)"
 
 class ClosedDays:
     """Public holidays of a country (and optionally one of its subdivisions) plus extra
-    closed dates. `country=None` means no public holidays."""
+    closed dates. `country=None` means no public holidays.
+
+    `public` holds the country's holidays of some years as the library gave them
+    earlier (a caller keeps them between processes): those years, and the country's
+    validity, are not asked of the library again."""
 
     def __init__(self, country: str | None, subdivision: str | None = None,
-                 extra: Iterable[date] = ()):
+                 extra: Iterable[date] = (),
+                 public: Mapping[int, Mapping[date, str]] | None = None):
         if country is None and subdivision is not None:
             raise ValueError(f"holidays subdivision {subdivision!r} needs a country")
         self.country = country
         self.subdivision = subdivision
         self.extra = frozenset(extra)
         self._years: dict[int, dict[date, str]] = {}
-        if country is not None:
+        self._public = {year: dict(days) for year, days in (public or {}).items()}
+        if country is not None and not self._public:
+            import holidays
+
             # Fail at construction, not on the first lookup deep inside an SLA sweep.
             try:
                 holidays.country_holidays(country, subdiv=subdivision)
             except NotImplementedError as exc:
                 raise ValueError(f"unknown holidays country/subdivision: {exc}") from None
 
-    def _year(self, year: int) -> dict[date, str]:
-        found = self._years.get(year)
+    def public_holidays(self, year: int) -> dict[date, str]:
+        """The country's public holidays in `year` (without the configured extra dates)."""
+        found = self._public.get(year)
         if found is None:
             found = {}
             if self.country is not None:
+                import holidays
+
                 found.update(holidays.country_holidays(
                     self.country, subdiv=self.subdivision, years=year).items())
+            self._public[year] = found
+        return found
+
+    def _year(self, year: int) -> dict[date, str]:
+        found = self._years.get(year)
+        if found is None:
+            found = dict(self.public_holidays(year))
             for d in self.extra:
                 if d.year == year:
                     found.setdefault(d, EXTRA_CLOSED_NAME)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rules.calendar import BusinessCalendar, ClosedDays
 from rules.plans import Plan, Severity, build_catalogue
-from rules.severity import SeverityRule
 from rules.sla import ClockStatus, status
 from rules.ticket import Ticket
+
+if TYPE_CHECKING:  # importing it compiles every severity rule (~25 ms of each command)
+    from rules.severity import SeverityRule
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from pathlib import Path
@@ -98,6 +97,8 @@ class RawArchive:
 
     def put(self, raw: bytes) -> str:
         """Archive `raw` under its SHA-256 (durably, or at the DeferredSync flush)."""
+        import hashlib  # here: loading OpenSSL costs every command ~6 ms of start-up
+
         sha = hashlib.sha256(raw).hexdigest()
         path = self.path(sha)
         try:

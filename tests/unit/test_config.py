@@ -208,11 +208,24 @@ def test_bad_value_is_refused_with_key_value_and_allowed(tmp_path, case):
 def test_bad_config_through_the_cli_exits_2_without_traceback(tmp_path, capsys, case):
     text, words = BAD[case]
     path = write(tmp_path / "bad.toml", text)
-    code = main(["--config", str(path), "sla", "--plan", "plus", "--severity", "major",
-                 "--created", "2026-03-02T10:00+01:00"])
+    code = main(["--config", str(path), "check"])
     out, err = capsys.readouterr()
     assert code == 2
     assert out == ""
+    assert "Traceback" not in err
+    for word in words:
+        assert word in err, (word, err)
+
+
+@pytest.mark.parametrize("case", ["country", "subdivision"])
+def test_a_command_using_the_holidays_refuses_an_unknown_country(tmp_path, capsys, case):
+    # a quick command loads the file without the holidays library; `sla` needs it
+    text, words = BAD[case]
+    path = write(tmp_path / "bad.toml", text)
+    code = main(["--config", str(path), "sla", "--plan", "plus", "--severity", "major",
+                 "--created", "2026-03-02T10:00+01:00"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
     assert "Traceback" not in err
     for word in words:
         assert word in err, (word, err)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import tomllib
 import typing
@@ -10,6 +9,7 @@ import typing
 from intakebot.cli import main
 from intakebot.commands_setup import default_config_text
 from intakebot.config import Config, parse
+from intakebot.schema import fields
 
 
 def test_the_written_file_parses_to_the_built_in_defaults():
@@ -22,14 +22,13 @@ def test_every_setting_is_mentioned_in_the_file():
     text = default_config_text()
     missing = []
     hints = typing.get_type_hints(Config)
-    for field in dataclasses.fields(Config):
-        section = field.name
+    for section in fields(Config):
         if section in ("source", "base", "plans"):
             continue
         model = hints[section]
         model = getattr(model, "__args__", (model,))[0]  # Imap | None -> Imap
         assert re.search(rf"^#?\s*\[{section}\]", text, re.M), section
-        for key in (f.name for f in dataclasses.fields(model)):
+        for key in fields(model):
             if not re.search(rf"^#?\s*({key}\s*=|\[+{section}\.{key}\]+)", text, re.M):
                 missing.append(f"{section}.{key}")
     assert not missing, missing
