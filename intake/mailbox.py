@@ -13,6 +13,7 @@ import imaplib
 import re
 import select
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ Tls = Literal["none", "starttls", "ssl"]
 
 # Servers drop idle sessions after 10-30 minutes (RFC 2177 says 29): renew well before.
 IDLE_RENEW_SECONDS = 9 * 60
+# how often a wait looks at its stop flag (SIGTERM of an idle bot: exit within a second)
+STOP_POLL_SECONDS = 0.25
 
 
 class MailboxError(Exception):
@@ -75,7 +78,7 @@ class ImapMailbox:
         use_move: bool = True,
         use_idle: bool = True,
         idle_renew_seconds: float = IDLE_RENEW_SECONDS,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,  # None: real time, cut short by stop
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if tls not in ("none", "starttls", "ssl"):
@@ -276,14 +279,20 @@ class ImapMailbox:
 
     # -- waiting ----------------------------------------------------------
 
-    def wait(self, timeout_seconds: float) -> bool:
-        """Block until new mail is reported (True) or the timeout passes (False).
+    def wait(self, timeout_seconds: float, stop: threading.Event | None = None) -> bool:
+        """Block until new mail is reported (True) or the timeout passes (False); once
+        `stop` is set, return within `STOP_POLL_SECONDS` (False).
 
         Without IDLE (or with `use_idle=False`) this sleeps and returns True, so the caller
         polls on its own schedule.
         """
         if not (self.use_idle and self.has_idle):
-            self._sleep(timeout_seconds)
+            if self._sleep is not None:
+                self._sleep(timeout_seconds)
+            elif stop is not None:
+                stop.wait(timeout_seconds)
+            else:
+                time.sleep(timeout_seconds)
             return True
         if not self._selected:
             self._select()
@@ -298,18 +307,19 @@ class ImapMailbox:
                 return True
             while True:
                 remaining = deadline - self._clock()
-                if remaining <= 0:
+                if remaining <= 0 or (stop is not None and stop.is_set()):
                     return False
-                if self._idle_once(client, min(remaining, self.idle_renew_seconds)):
+                if self._idle_once(client, min(remaining, self.idle_renew_seconds), stop):
                     return True
 
-    def _idle_once(self, client: IMAPClient, seconds: float) -> bool:
+    def _idle_once(self, client: IMAPClient, seconds: float,
+                   stop: threading.Event | None = None) -> bool:
         # imapclient's idle_check reads a non-blocking socket and breaks on a line that
         # arrives in pieces ("unterminated line", seen with pymap). So only wait for the
         # socket here and let idle_done() read whatever came, with blocking reads and the
         # read timeout; EOF or BYE then surface as errors instead of an empty list.
         client.idle()
-        _readable(client, seconds, self.timeout)
+        _readable(client, seconds, self.timeout, stop)
         _, responses = client.idle_done()
         return _has_news(responses)
 
@@ -366,8 +376,10 @@ def _has_news(responses: list) -> bool:
     return False
 
 
-def _readable(client: IMAPClient, seconds: float, read_timeout: float) -> bool:
-    """Wait until the server sent something (or the link closed), at most `seconds`."""
+def _readable(client: IMAPClient, seconds: float, read_timeout: float,
+              stop: threading.Event | None = None) -> bool:
+    """Wait until the server sent something (or the link closed), at most `seconds`, and
+    no longer than `STOP_POLL_SECONDS` after `stop` is set."""
     sock = client.socket()
     sock.setblocking(False)
     try:
@@ -379,7 +391,14 @@ def _readable(client: IMAPClient, seconds: float, read_timeout: float) -> bool:
         pass
     finally:
         sock.settimeout(read_timeout)
-    return bool(select.select([sock], [], [], seconds)[0])
+    deadline = time.monotonic() + seconds
+    while True:
+        remaining = max(deadline - time.monotonic(), 0)
+        step = remaining if stop is None else min(remaining, STOP_POLL_SECONDS)
+        if select.select([sock], [], [], step)[0]:
+            return True
+        if step >= remaining or (stop is not None and stop.is_set()):
+            return False
 
 
 def _is_bye(exc: Exception) -> bool:

@@ -21,10 +21,6 @@ from store.records import Cursor
 
 log = logging.getLogger("intakebot.imap")
 
-# how long a wait lasts before the poller looks at its stop flag again
-STOP_CHECK_SECONDS = 10
-
-
 class Poller:
     def __init__(self, mailbox: ImapMailbox, pipeline: Pipeline, *, batch_size: int = 200,
                  max_bytes: int | None = None, backoff: Backoff | None = None):
@@ -43,11 +39,11 @@ class Poller:
         with self.pipeline.store.unit_of_work() as uow:
             return uow.cursors.get(self.folder)
 
-    def connect(self) -> None:
+    def connect(self, stop: threading.Event | None = None) -> None:
         reconnect(self.mailbox, self.backoff,
                   on_failure=lambda exc, delay: log.warning(
                       "IMAP %s:%s unreachable (%s); retrying in %.0f s",
-                      self.mailbox.host, self.mailbox.port, exc, delay))
+                      self.mailbox.host, self.mailbox.port, exc, delay), stop=stop)
         self._swept = False
 
     def _fetch(self, after: int, validity: int | None):
@@ -118,21 +114,26 @@ class Poller:
             clock=time.monotonic) -> None:
         """Poll, then wait for news (IDLE, else `poll_seconds`), until `stop` is set.
 
-        Waits in short slices so that a stop request (SIGTERM) is honoured within
-        seconds; a batch in flight is always finished and committed first.
+        Every wait (IDLE, the poll interval, a reconnect's backoff) ends within a
+        fraction of a second of a stop request (SIGTERM); a batch in flight is always
+        finished and committed first.
         """
         last_poll = None
         while not stop.is_set():
             try:
                 news = True
                 if last_poll is not None:
-                    news = self.mailbox.wait(min(poll_seconds, STOP_CHECK_SECONDS))
+                    news = self.mailbox.wait(poll_seconds, stop)
+                elif not self.mailbox.connected:
+                    self.connect(stop)
                 if stop.is_set():
                     break
                 if news or clock() - last_poll >= poll_seconds:
                     self.poll_once()
                     last_poll = clock()
             except MailboxDisconnected as exc:
+                if stop.is_set():
+                    break
                 log.warning("IMAP connection lost (%s); reconnecting", exc)
                 self.mailbox.close()
                 last_poll = None

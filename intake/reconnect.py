@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,7 +18,7 @@ class Backoff:
         self,
         base: float = 1.0,
         cap: float = 300.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,  # None: real time, cut short by stop
     ) -> None:
         self.base, self.cap, self._sleep = base, cap, sleep
         self.failures = 0
@@ -26,11 +27,17 @@ class Backoff:
         return backoff(self.failures, timedelta(seconds=self.base),
                        timedelta(seconds=self.cap)).total_seconds()
 
-    def pause(self) -> float:
-        """Count one more failure and sleep its delay; returns the delay slept."""
+    def pause(self, stop: threading.Event | None = None) -> float:
+        """Count one more failure and sleep its delay (less once `stop` is set); returns
+        the delay."""
         delay = self.next_delay()
         self.failures += 1
-        self._sleep(delay)
+        if self._sleep is not None:
+            self._sleep(delay)
+        elif stop is not None:
+            stop.wait(delay)
+        else:
+            time.sleep(delay)
         return delay
 
     def reset(self) -> None:
@@ -43,11 +50,13 @@ def reconnect(
     *,
     attempts: int | None = None,
     on_failure: Callable[[MailboxDisconnected, float], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ImapMailbox:
     """Connect, sleeping `backoff` delays between refused attempts; resets it on success.
 
     Only `MailboxDisconnected` is retried (a refused login is not a passing fault).
-    `attempts=None` tries forever; otherwise the last failure is raised.
+    `attempts=None` tries forever (until `stop` is set); otherwise the last failure is
+    raised, as it is once `stop` is set.
     """
     tried = 0
     while True:
@@ -57,9 +66,11 @@ def reconnect(
             tried += 1
             if attempts is not None and tried >= attempts:
                 raise
+            if stop is not None and stop.is_set():
+                raise
             if on_failure is not None:
                 on_failure(exc, backoff.next_delay())
-            backoff.pause()
+            backoff.pause(stop)
             continue
         backoff.reset()
         return mailbox

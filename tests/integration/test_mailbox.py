@@ -250,6 +250,39 @@ def test_wait_ignores_mail_at_or_below_the_cursor(imap_server, mailbox):
     assert mailbox.wait(0.5) is False
 
 
+def test_an_idle_wait_ends_when_stop_is_set_and_the_session_stays_usable(mailbox):
+    # SIGTERM of an idle bot: the poller's wait must not sit out its interval
+    mailbox.fetch_new(0, None, limit=10)
+    stop = threading.Event()
+    timer = threading.Timer(0.3, stop.set)
+    timer.start()
+    try:
+        assert mailbox.wait(600, stop) is False  # pytest-timeout fails it if it sits
+    finally:
+        timer.cancel()
+    assert mailbox.fetch_new(0, None, limit=10).uidvalidity
+
+
+def test_a_poll_interval_without_idle_ends_when_stop_is_set(imap_server):
+    stop = threading.Event()
+    stop.set()
+    with open_mailbox(imap_server, use_idle=False) as box:
+        assert box.wait(600, stop) is True  # the caller looks at stop before polling
+
+
+def test_reconnecting_gives_up_when_stop_is_set():
+    stop = threading.Event()
+    box = ImapMailbox("127.0.0.1", free_port(), username="u", password="p", tls="none",
+                      timeout=5)
+    timer = threading.Timer(0.3, stop.set)
+    timer.start()
+    try:
+        with pytest.raises(MailboxDisconnected):
+            reconnect(box, Backoff(base=600, cap=600), stop=stop)
+    finally:
+        timer.cancel()
+
+
 def test_without_idle_wait_sleeps_the_poll_interval(imap_server):
     slept = []
     with open_mailbox(imap_server, use_idle=False, sleep=slept.append) as box:
