@@ -5,18 +5,18 @@ context; nothing here changes a ticket by hand.
 
 from __future__ import annotations
 
-from intake import classify, opening
+from intake import classify, opening, service
 from intake.context import Context, Result
 from intake.parse import InboundMail
 from intake.reply import KNOWN, AgentCommand, describe, new_text, parse_commands
 from rules import lifecycle
+from rules.entitlements import channel_decision
 from rules.lifecycle import Change, Outcome, ReplyRoute
 from rules.notices import BounceNotice, CommandError
 from rules.plans import Severity
 from rules.recipients import may_add_to
-from rules.severity import infer
 from rules.sla import deadlines
-from rules.ticket import Ticket
+from rules.ticket import Channel, Ticket
 
 
 def reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, on_thread: bool) -> Result | None:
@@ -34,11 +34,10 @@ def reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, on_thread: bool) -
             is ReplyRoute.NEW_TICKET:
         return None  # an old ticket: the mail opens a new one
     text = new_text(mail.text) or mail.text
-    change = lifecycle.customer_reply(
-        ticket, ctx.inbound(text), reopen_days=ctx.settings.reopen_days,
-        now=ctx.now, severity_requested=_requested_severity(text, ticket))
-    reopened = ticket.status != change.ticket.status and not ticket.status.active
-    ticket = ctx.keep(change)
+    before = ticket.status
+    ticket = service.customer_reply(ctx.uow, ctx.writer, ticket, ctx.inbound(text),
+                                    reopen_days=ctx.settings.reopen_days, now=ctx.now)
+    reopened = before != ticket.status and not before.active
     return Result(Outcome.CUSTOMER_REPLY, ("reopened the ticket; " if reopened else "")
                   + f"comment from {sender}", ticket=ticket, account=ticket.account)
 
@@ -49,14 +48,6 @@ def outsider_reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result:
     return Result(Outcome.OUTSIDER_REPLY, f"{mail.sender} may not add to ticket "
                   f"#{ticket.number}: recorded for the agents, not posted",
                   ticket=ticket, account=ticket.account)
-
-
-def _requested_severity(text: str, ticket: Ticket) -> Severity | None:
-    """A severity the customer asked for with an explicit tag."""
-    # only the customer's new lines count: a reply's subject repeats the original
-    # tag, and an agent's change must not be undone by "any news?"
-    guess = infer("", text, None, default=ticket.severity)
-    return guess.severity if guess.confidence >= 1.0 else None
 
 
 def _refuse_commands(ctx: Context, mail: InboundMail, parsed, ticket: Ticket | None) -> Result:
@@ -133,18 +124,35 @@ def agent_command(ctx: Context, mail: InboundMail) -> Result:
         error = f"{email} is not an authorised contact of any account"
         ctx.answer(CommandError(errors=(error,), known=KNOWN, subject=mail.subject))
         return Result(Outcome.AGENT_COMMAND, f"#open {email}: not an authorised contact")
+    channel = Channel(next((c.argument for c in parsed.commands if c.name == "via"), "mail"))
+    force = any(c.name == "force" for c in parsed.commands)
+    refused = _channel_refused(ctx, contact, channel) if not force else None
+    if refused is not None:
+        error = f"#open {email} #via {channel}: {refused}; add a line #force to log it anyway"
+        ctx.answer(CommandError(errors=(error,), known=KNOWN, subject=mail.subject))
+        return Result(Outcome.AGENT_COMMAND, f"#open {email}: not opened, {refused}",
+                      account=contact.account)
     result = opening.open_ticket(ctx, mail, contact, parsed.text.strip() or mail.subject,
-                                 opened_by=mail.sender)
+                                 opened_by=mail.sender, channel=channel, force=force)
     if result.ticket is not None:
         change = Change(result.ticket)
         for command in parsed.commands:
-            if command.name != "open":
+            if command.name not in ("open", "via", "force"):
                 change = change.then(command_change(ctx, change.ticket, command, mail.sender,
                                                     mail.received_at))
         result.ticket = ctx.keep(change)
     return Result(Outcome.AGENT_COMMAND, f"#open {email}: {result.outcome} ({result.reason})",
                   ticket=result.ticket, account=result.account,
                   quota_remaining=result.quota_remaining)
+
+
+def _channel_refused(ctx: Context, contact, channel: Channel) -> str | None:
+    """Why the contact's plan does not take tickets by `channel`, or None."""
+    account = ctx.uow.accounts.get(contact.account)
+    if account is None or account.plan not in ctx.policy.plans:
+        return None  # opening refuses it, with its own reason
+    decision = channel_decision(ctx.policy.plan(account.plan), channel.value)
+    return None if decision.allowed else decision.reason
 
 
 def bounce(ctx: Context, mail: InboundMail) -> Result:

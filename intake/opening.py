@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+from intake import service
 from intake.context import Context, Result
 from intake.parse import InboundMail
 from intake.reply import new_text
-from rules import lifecycle
-from rules.entitlements import quota_decision
 from rules.lifecycle import Outcome
 from rules.notices import RateLimited, RefusedQuota, RefusedUnauthorised
-from rules.severity import infer
-from rules.sla import deadlines
-from store.quota import quota_for
+from rules.ticket import Channel
 from store.records import Account, Contact
 
 _HOUR = timedelta(hours=1)
@@ -47,8 +44,11 @@ def _over_hourly_limit(ctx: Context, mail: InboundMail, contact: Contact) -> Res
 
 
 def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
-                opened_by: str | None = None) -> Result:
-    """Open a ticket for `contact` from `mail` (or refuse it over quota)."""
+                opened_by: str | None = None, channel: Channel = Channel.MAIL,
+                force: bool = False) -> Result:
+    """Open a ticket for `contact` from `mail` (or refuse it over quota). An agent's
+    mail can log a call (`channel` phone), refused unless the plan has phone support
+    or `force`."""
     uow, policy = ctx.uow, ctx.policy
     account = uow.accounts.get(contact.account)
     if account is None or account.plan not in policy.plans:
@@ -59,21 +59,17 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
         if limited is not None:
             return limited
     plan = policy.plan(account.plan)
-    at = mail.received_at
-    guess = infer(mail.subject, text, _flat_headers(mail), extra_rules=policy.severity_rules,
-                  default=policy.default_severity)
-    status = quota_for(uow, policy.plans, policy.tz, account, at)
-    decision = quota_decision(status, guess.severity,
-                              on_exhausted=account.overage_policy or policy.on_exhausted,
-                              blocker_always_accepted=policy.blocker_always_accepted)
+    request = service.Request(contact=contact, subject=mail.subject, text=text,
+                              at=mail.received_at, channel=channel,
+                              headers=_flat_headers(mail), opened_by=opened_by, force=force)
+    assessment = service.assess(uow, policy, account, request)
+    if assessment.refused is not None:
+        return Result(Outcome.REFUSED_UNAUTHORISED, assessment.refused, account=account.name)
+    status, decision = assessment.quota.status, assessment.quota
     if not decision.accept:
         return refuse_quota(ctx, mail, account, decision)
-    due = deadlines(plan, guess.severity, at, policy.calendar(plan))
-    ticket = ctx.keep(lifecycle.open_ticket(
-        account=account.name, requester=contact.email, cc=_others(ctx, mail, contact.email),
-        subject=mail.subject, severity=guess.severity, severity_reason=guess.reason,
-        due=due, contract_year=status.year_start, overage=decision.overage,
-        quota_used=status.used, quota_included=status.included, quota_extra=status.extra,
+    ticket = ctx.keep(service.opening_change(
+        assessment, request, cc=_others(ctx, mail, contact.email),
         mail=ctx.inbound(text), now=ctx.now, opened_by=opened_by))
     return Result(Outcome.NEW_TICKET, f"opened for {contact.email} ({account.name}, "
                   f"{plan.name} plan)" + ("; over quota, accepted as overage"

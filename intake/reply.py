@@ -103,7 +103,7 @@ def new_text(text: str) -> str:
 class AgentCommand:
     """One valid command line from an agent."""
 
-    name: str  # resolve, pending, severity, assign, note, open
+    name: str  # resolve, pending, severity, assign, note, open, via, force
     argument: str | None = None
 
 
@@ -141,13 +141,19 @@ _ALIASES = {
     "assign": "assign", "asignar": "assign",
     "note": "note", "nota": "note",
     "open": "open", "abrir": "open",
+    "via": "via", "por": "via",
+    "force": "force", "forzar": "force",
 }
+# how a ticket an agent opens reached the desk (`#via phone`: a call the agent took)
+_CHANNELS = {"phone": "phone", "telefono": "phone", "teléfono": "phone", "mail": "mail",
+             "email": "mail", "correo": "mail"}
 _LEVELS = {s.value: s.value for s in Severity} | {
     "bloqueante": "blocker", "bloqueo": "blocker", "critico": "critical",
     "crítico": "critical", "crítica": "critical", "critica": "critical", "mayor": "major",
     "menor": "trivial",
 }
-KNOWN = "#resolve, #pending, #severity LEVEL, #assign NAME, #note TEXT, #open EMAIL"
+KNOWN = ("#resolve, #pending, #severity LEVEL, #assign NAME, #note TEXT, #open EMAIL, "
+         "#via phone, #force")
 # '#' and a letter make a command line; "#1042 is fixed" and "# heading" are text.
 _COMMAND_LINE = re.compile(r"\s*#(?P<word>[^\W\d_][\w-]*)(?P<rest>.*)", re.DOTALL)
 # a bare address, or "Name <address>" with nothing after it
@@ -162,7 +168,7 @@ def _got(arg: str | None) -> str:
 def _command(word: str, arg: str | None) -> AgentCommand | str:
     """The command for a known `#word` and its argument, or what is wrong with them."""
     name = _ALIASES[word.lower()]
-    if name in ("resolve", "pending"):
+    if name in ("resolve", "pending", "force"):
         if arg:
             return f"#{word} takes no argument{_got(arg)}"
         return AgentCommand(name)
@@ -172,6 +178,11 @@ def _command(word: str, arg: str | None) -> AgentCommand | str:
             allowed = ", ".join(s.value for s in Severity)
             return f"#{word} needs one of {allowed}{_got(arg)}"
         return AgentCommand(name, level)
+    if name == "via":
+        channel = _CHANNELS.get((arg or "").lower())
+        if channel is None:
+            return f"#{word} needs phone or mail{_got(arg)}"
+        return AgentCommand(name, channel)
     if name == "assign":
         if not arg:
             return f"#{word} needs a name"

@@ -39,6 +39,8 @@ def build_policy(config: Config, closed=None) -> Policy:
     return Policy(
         plans=config.catalogue(),
         tz=config.tz,
+        phone=config.support.phone,
+        phone_hours=config.support.phone_hours,
         closed=closed if closed is not None else config.closed_days(),
         warn_at=config.escalation.warn_at,
         on_exhausted=config.quota.on_exhausted,

@@ -34,6 +34,7 @@ def cli(click_ctx: click.Context, config_path: str | None, data_dir: str | None)
 def _register() -> None:
     from intakebot import (
         commands_bot,
+        commands_phone,
         commands_rules,
         commands_setup,
         commands_store,
@@ -44,6 +45,9 @@ def _register() -> None:
                    commands_tickets):
         for command in module.COMMANDS:
             cli.add_command(command)
+    for group, commands in commands_phone.SUBCOMMANDS.items():
+        for command in commands:
+            cli.commands[group].add_command(command)
 
 
 _register()

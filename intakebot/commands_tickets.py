@@ -44,7 +44,7 @@ def ticket_json(ticket, clocks=None) -> dict:
         "resolution_due": _iso(ticket.resolution_due),
         "first_response_at": _iso(ticket.first_response_at),
         "resolved_at": _iso(ticket.resolved_at), "overage": ticket.overage,
-        "assignee": ticket.assignee, "cc": list(ticket.cc),
+        "assignee": ticket.assignee, "cc": list(ticket.cc), "channel": str(ticket.channel),
     }
     if clocks is not None:
         # the clocks' dues include pauses (waiting on the customer, time resolved)
@@ -108,7 +108,7 @@ def _due(iso: str | None, tz) -> str:
 
 @click.group()
 def ticket() -> None:
-    """One ticket: show it with its timeline, or resolve it."""
+    """One ticket: open one (a call), show it with its timeline, or resolve it."""
 
 
 @ticket.command("show")
@@ -141,6 +141,8 @@ def ticket_show(ctx: Context, number: int, as_json: bool, now: str | None) -> No
     click.echo(f"Ticket #{t.number}: {t.subject}")
     click.echo(f"  account {t.account}, requester {t.requester}, status {t.status}"
                + (", overage" if t.overage else ""))
+    click.echo(f"  channel     {t.channel}"
+               + (f" (opened by {t.opened_by})" if t.opened_by else ""))
     click.echo(f"  severity {t.severity} ({t.severity_reason})")
     click.echo(f"  assignee    {t.assignee or 'nobody yet'}")
     click.echo(f"  created     {local(data['created_at'])}")
@@ -230,6 +232,8 @@ def report(ctx: Context, month: str | None, as_json: bool, now: str | None) -> N
         count = f"{p['tickets']} ticket" + ("" if p["tickets"] == 1 else "s")
         click.echo(f"plan {p['plan']}: {count}, response {pct(p['response'])}, "
                    f"resolution {pct(p['resolution'])} (best-effort targets not counted)")
+    click.echo("tickets per channel: "
+               + ", ".join(f"{c} {n}" for c, n in data["channels"].items()))
 
 
 COMMANDS.append(report)

@@ -67,6 +67,10 @@ class Support(Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # tickets closed longer than this move out of the hot store into per-year archives
     archive_after_days: int = setting(30, ge=1)
+    # the number customers of plans with phone support call, and when it is staffed
+    # (default: the plan's support window); shown to those customers only
+    phone: str | None = None
+    phone_hours: str | None = None
 
     @property
     def addresses(self) -> list[str]:
@@ -249,6 +253,48 @@ class SeverityConfig(Section):
     default: Severity = Severity.MAJOR
 
 
+def _listen(value: str) -> str:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError('a host and port such as "127.0.0.1:8025"')
+    return value
+
+
+def _url(value: str) -> str:
+    parts = value.split("/")
+    if not value.startswith(("http://", "https://")) or len(parts) < 3 or not parts[2]:
+        raise ValueError('an http:// or https:// address such as "https://support.example.com/"')
+    return value
+
+
+class Web(Section):
+    """The support center (web/): served by `intakebot run` unless disabled, or alone by
+    `intakebot web`."""
+
+    enabled: bool = True
+    listen: str = setting("127.0.0.1:8025", check=_listen)
+    # where customers reach it, for the links in mail (default: http://<listen>/); an
+    # https address makes the session cookie Secure
+    public_url: str | None = setting(None, check=_url)
+    session_hours: int = setting(8, ge=1, le=720)
+    # sign-in mails per address, and sign-in requests per client address, per hour
+    sign_ins_per_address_per_hour: int = setting(5, ge=1)
+    sign_ins_per_ip_per_hour: int = setting(30, ge=1)
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def base_url(self) -> str:
+        url = self.public_url or f"http://{self.listen}/"
+        return url if url.endswith("/") else url + "/"
+
+
 class Config(Section):
     support: Support = setting(factory=Support)
     holidays: Holidays = setting(factory=Holidays)
@@ -263,6 +309,7 @@ class Config(Section):
     intake: Intake = setting(factory=Intake)
     tickets: Tickets = setting(factory=Tickets)
     severity: SeverityConfig = setting(factory=SeverityConfig)
+    web: Web = setting(factory=Web)
 
     # set by load(), not TOML keys: where the file is, and the folder it lives in
     source: str | None = setting(None, toml=False)

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from rules.policy import Policy
 from rules.sla import ClockStatus, SlaState, compliance_percent, compliance_verdict
+from rules.ticket import Channel
 from store.quota import quota_for
 
 
@@ -13,6 +14,11 @@ def month_bounds(year: int, month: int, policy: Policy) -> tuple[datetime, datet
     start = datetime.combine(datetime(year, month, 1).date(), time(), policy.tz)
     nxt = datetime(year + (month == 12), month % 12 + 1, 1)
     return start, datetime.combine(nxt.date(), time(), policy.tz)
+
+
+def _channels() -> dict:
+    """Tickets per channel: how they reached the desk."""
+    return {c.value: 0 for c in Channel}
 
 
 def _tally() -> dict:
@@ -48,6 +54,8 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
             "account": account.name, "plan": account.plan, "tickets": 0,
             "response": _tally(), "resolution": _tally()})
         row["tickets"] += 1
+        channels = row.setdefault("channels", _channels())
+        channels[str(ticket.channel)] += 1
         _count(row["response"], response)
         _count(row["resolution"], resolution)
     for name, account in accounts.items():
@@ -72,6 +80,9 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
         p = by_plan.setdefault(row["plan"], {"plan": row["plan"], "tickets": 0,
                                              "response": _tally(), "resolution": _tally()})
         p["tickets"] += row["tickets"]
+        row.setdefault("channels", _channels())
+        for channel, n in row["channels"].items():
+            p.setdefault("channels", _channels())[channel] += n
         for clock in ("response", "resolution"):
             for k in ("met", "breached", "open", "no_target", "best_effort"):
                 p[clock][k] += row[clock][k]
@@ -81,6 +92,10 @@ def monthly_report(uow, policy: Policy, year: int, month: int, now: datetime) ->
             decided = t["met"] + t["breached"]
             t["compliance"] = round(t["met"] / decided, 3) if decided else None
             t["percent"] = compliance_percent(t["met"], decided)
-    return {"month": f"{year:04d}-{month:02d}", "accounts": sorted(rows.values(),
-                                                                   key=lambda r: r["account"]),
+    channels = _channels()
+    for p in by_plan.values():
+        for channel, n in p.setdefault("channels", _channels()).items():
+            channels[channel] += n
+    return {"month": f"{year:04d}-{month:02d}", "channels": channels,
+            "accounts": sorted(rows.values(), key=lambda r: r["account"]),
             "plans": sorted(by_plan.values(), key=lambda r: r["plan"])}

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from rules.entitlements import contract_year
 from rules.policy import Policy
 from rules.sla import compliance_percent, compliance_verdict
-from rules.ticket import Ticket
+from rules.ticket import Channel, Ticket
 from store.outbox_writer import Addressing, copy_decisions
 from store.quota import quota_for
 from store.records import OutboxRow
@@ -84,6 +84,8 @@ class ContextBuilder:
                       "extra": d.quota_extra, "remaining": d.quota_remaining,
                       "year_end": year_end},
             "overage": d.overage,
+            # (number, hours) for plans with phone support; the others never see it
+            "phone": self.policy.phone_line(plan),
         }
 
     def _agent_reply(self, uow, row, ticket):
@@ -172,6 +174,20 @@ class ContextBuilder:
         return {"tz": self.policy.tz.key, "errors": list(d.errors), "known": d.known,
                 "subject": d.subject}
 
+    def _sign_in(self, uow, row, ticket):
+        d = row.payload
+        contact = uow.contacts.get(row.to[0])
+        name = contact.name if contact and contact.name else ""
+        tz = getattr(contact, "timezone", None) if contact else None
+        return {"tz": tz or self.policy.tz.key, "link": d.link, "expires_at": d.expires_at,
+                "staff": d.staff, "name": name}
+
+    def _sign_in_refused(self, uow, row, ticket):
+        d = row.payload
+        contact = uow.contacts.get(row.to[0])
+        return {"name": contact.name if contact and contact.name else "",
+                "account": d.account, "plan": d.plan, "plans_with_it": list(d.plans_with_it)}
+
     def _rate_limited(self, uow, row, ticket):
         d = row.payload
         return {"tz": self.policy.tz.key, "sender": d.sender, "limit": d.limit,
@@ -199,7 +215,7 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
                 "severity": str(ticket.severity)}
         # the first digest (no `since`) covers everything so far
         if since is None or ticket.created_at >= since:
-            opened.append({**done, "at": ticket.created_at})
+            opened.append({**done, "at": ticket.created_at, "channel": str(ticket.channel)})
         if ticket.resolved_at and (since is None or ticket.resolved_at >= since):
             resolved.append({**done, "at": ticket.resolved_at})
         if ticket.status.active:
@@ -233,4 +249,7 @@ def digest_context(uow, policy: Policy, now: datetime, since: datetime | None) -
                                                   "percent": compliance_percent(m, t)}
                                           for clock, (m, t) in tallies.items()}}
                            for p, tallies in sorted(compliance.items())],
-            "quota_alerts": quota_alerts}
+            "quota_alerts": quota_alerts,
+            # how the opened tickets came: mail, the support center (web), calls (phone)
+            "channels": {c.value: sum(1 for t in opened if t["channel"] == c.value)
+                         for c in Channel}}

@@ -31,6 +31,16 @@ def contact_decision(plan: Plan, current_contacts: int) -> Decision:
     return Decision(allowed, reason)
 
 
+def channel_decision(plan: Plan, channel: str) -> Decision:
+    """May a ticket reach the desk this way on this plan? Calls are logged only for plans
+    with phone support; the support center is only for plans that include it."""
+    if channel == "phone" and not plan.phone:
+        return Decision(False, f"the {plan.name} plan has no phone support")
+    if channel == "web" and not plan.support_center:
+        return Decision(False, f"the {plan.name} plan has no access to the support center")
+    return Decision(True, f"the {plan.name} plan includes {channel} tickets")
+
+
 def _anniversary(start: date, year: int) -> date:
     # a 29 February start has its anniversary on 28 February in common years, so a
     # contract year never spills into March

@@ -36,7 +36,7 @@ from rules.notices import (
 )
 from rules.plans import Severity
 from rules.sla import ClockStatus, Deadlines
-from rules.ticket import Ticket, TicketStatus
+from rules.ticket import Channel, Ticket, TicketStatus
 
 ZERO = timedelta(0)
 
@@ -154,21 +154,28 @@ def open_ticket(*, account: str, requester: str, cc: Sequence[str], subject: str
                 severity: Severity, severity_reason: str, due: Deadlines,
                 contract_year: date, overage: bool, quota_used: int, quota_included: int,
                 quota_extra: int, mail: Inbound, now: datetime,
+                channel: Channel = Channel.MAIL, forced: str | None = None,
                 opened_by: str | None = None) -> Change:
-    """A new ticket for an authorised contact (number 0 until the store adds it)."""
+    """A new ticket for an authorised contact (number 0 until the store adds it).
+
+    `channel` is how the request came (mail, the support center, a logged call);
+    `forced` says which entitlement it was opened without, and who decided so.
+    """
     # opened by an agent: the customer never saw the agent's mail, so it stays off
     # the customer's thread (it still finds the ticket for the agent's own replies)
     ticket = Ticket(
         account=account, requester=requester, cc=list(dict.fromkeys(cc)),
         subject=subject or "(no subject)", severity=severity, severity_reason=severity_reason,
         created_at=mail.at, response_due=due.response_due, resolution_due=due.resolution_due,
+        channel=channel,
         contract_year=contract_year, overage=overage, opened_by=opened_by, updated_at=now)
     ticket = dataclasses.replace(ticket, **_linked(ticket, mail.message_id,
                                                    customer=opened_by is None))
     received = TicketEvent(EventKind.RECEIVED, mail.at, {
         "sender": mail.sender, "subject": subject, "opened_by": opened_by,
         "severity": severity.value, "severity_reason": severity_reason,
-        "overage": overage, "attachments": list(mail.attachments)}, raw=mail.raw)
+        "overage": overage, "attachments": list(mail.attachments), "channel": channel.value,
+        "forced": forced, "text": mail.text}, raw=mail.raw)
     total = quota_included + quota_extra
     ack = Ack(quota_used=quota_used + 1, quota_included=quota_included,
               quota_extra=quota_extra, quota_remaining=max(total - quota_used - 1, 0),
@@ -197,8 +204,10 @@ def customer_reply(ticket: Ticket, mail: Inbound, *, reopen_days: int, now: date
     changes: dict[str, Any] = _linked(ticket, mail.message_id, customer=True)
     if mail.sender != ticket.requester and mail.sender not in ticket.cc:
         changes["cc"] = [*ticket.cc, mail.sender]
+    # the text is kept on the timeline: the support center shows the conversation from it
     events = [TicketEvent(EventKind.CUSTOMER_REPLY, mail.at, {
-        "sender": mail.sender, "attachments": list(mail.attachments)}, raw=mail.raw)]
+        "sender": mail.sender, "attachments": list(mail.attachments), "text": mail.text},
+        raw=mail.raw)]
     notices: list[Notice] = []
     if ticket.status is TicketStatus.PENDING:
         changes.update(status=TicketStatus.OPEN, paused=_closed_pauses(ticket.paused, mail.at))
@@ -246,7 +255,7 @@ def agent_reply(ticket: Ticket, mail: Inbound, *, agent_name: str, now: datetime
                    assignee=ticket.assignee or agent_name)
     event = TicketEvent(EventKind.AGENT_REPLY, mail.at, {
         "agent": mail.sender, "first_response": first,
-        "attachments": list(mail.attachments)}, raw=mail.raw)
+        "attachments": list(mail.attachments), "text": mail.text}, raw=mail.raw)
     notice = AgentReply(text=mail.text, agent=mail.sender, agent_name=agent_name,
                         attachments=mail.attachments)
     return Change(_changed(ticket, now, **changes), (event,), (notice,))

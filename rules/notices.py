@@ -30,6 +30,8 @@ class MailKind(StrEnum):
     DIGEST = "digest"
     COMMAND_ERROR = "command_error"
     RATE_LIMITED = "rate_limited"
+    SIGN_IN = "sign_in"
+    SIGN_IN_REFUSED = "sign_in_refused"
 
 
 class Audience(StrEnum):
@@ -211,6 +213,32 @@ _BY_KIND: dict[tuple[str, str], type[Notice]] = {}
 for _cls in (Ack, AgentNew, AgentReply, CustomerReply, Resolved, Reopened, RefusedUnauthorised,
              RefusedQuota, SlaAlert, SlaBreach, SlaBreachBestEffort, BounceNotice, CommandError,
              Digest, RateLimited):
+    _BY_KIND[(_cls.kind.value, _cls.audience.value)] = _cls
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignInLink(Notice):
+    """A one-time link into the support center, for the address that asked for it."""
+
+    kind = MailKind.SIGN_IN
+    audience = Audience.SENDER
+    link: str
+    expires_at: datetime
+    staff: bool = False  # an agent or manager: the link opens the staff overview
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignInRefused(Notice):
+    """A contact whose plan has no support center asked to sign in."""
+
+    kind = MailKind.SIGN_IN_REFUSED
+    audience = Audience.SENDER
+    account: str
+    plan: str
+    plans_with_it: tuple[str, ...] = ()
+
+
+for _cls in (SignInLink, SignInRefused):
     _BY_KIND[(_cls.kind.value, _cls.audience.value)] = _cls
 
 

@@ -54,6 +54,7 @@ DEFAULT_PLANS: dict[str, dict[str, Any]] = {
         "contacts": 2,
         "tickets_per_year": 20,
         "phone": False,
+        "support_center": False,
         "response": {"blocker": "8 hours", "critical": "3 days", "major": "4 days",
                      "trivial": "> 5 days"},
         "resolution": {"blocker": "none", "critical": "none", "major": "none",
@@ -66,6 +67,7 @@ DEFAULT_PLANS: dict[str, dict[str, Any]] = {
         "contacts": 4,
         "tickets_per_year": 50,
         "phone": False,
+        "support_center": True,
         "response": {"blocker": "6 hours", "critical": "2 days", "major": "3 days",
                      "trivial": "> 4 days"},
         "resolution": {"blocker": "10 hours", "critical": "5 days", "major": "10 days",
@@ -78,6 +80,7 @@ DEFAULT_PLANS: dict[str, dict[str, Any]] = {
         "contacts": 10,
         "tickets_per_year": 125,
         "phone": True,
+        "support_center": True,
         "response": {"blocker": "4 hours", "critical": "8 hours", "major": "2 days",
                      "trivial": "> 3 days"},
         "resolution": {"blocker": "7 hours", "critical": "2 days", "major": "5 days",
@@ -146,6 +149,8 @@ class Plan:
     contacts: int
     tickets_per_year: int
     phone: bool
+    # the web support center (sign-in, the account's tickets, new tickets by form)
+    support_center: bool = False
     response: Mapping[Severity, Target | None] = field(default_factory=dict)
     resolution: Mapping[Severity, Target | None] = field(default_factory=dict)
 
@@ -189,7 +194,10 @@ def _parse_int(key: str, value: object, minimum: int) -> int:
 
 
 _PLAN_KEYS = {"days", "opens", "closes", "contacts", "tickets_per_year", "phone",
-              "response", "resolution"}
+              "support_center", "response", "resolution"}
+# keys a new plan may leave out, with the value it then gets (added after plans were
+# written into configurations, which must keep working)
+_OPTIONAL_KEYS = {"support_center": False}
 
 
 def parse_plan(name: str, raw: Mapping[str, Any]) -> Plan:
@@ -200,6 +208,7 @@ def parse_plan(name: str, raw: Mapping[str, Any]) -> Plan:
         key = sorted(unknown)[0]
         raise PolicyError(f"{prefix}.{key}", raw[key],
                           "one of the plan keys " + ", ".join(sorted(_PLAN_KEYS)))
+    raw = {**_OPTIONAL_KEYS, **raw}
     missing = _PLAN_KEYS - set(raw)
     if missing:
         key = sorted(missing)[0]
@@ -216,8 +225,9 @@ def parse_plan(name: str, raw: Mapping[str, Any]) -> Plan:
     if closes <= opens:
         raise PolicyError(f"{prefix}.closes", raw["closes"],
                           f"a time after opens ({opens:%H:%M}) on the same day")
-    if not isinstance(raw["phone"], bool):
-        raise PolicyError(f"{prefix}.phone", raw["phone"], "true or false")
+    for flag in ("phone", "support_center"):
+        if not isinstance(raw[flag], bool):
+            raise PolicyError(f"{prefix}.{flag}", raw[flag], "true or false")
     targets: dict[str, dict[Severity, Target | None]] = {}
     for table in ("response", "resolution"):
         given = raw[table]
@@ -245,6 +255,7 @@ def parse_plan(name: str, raw: Mapping[str, Any]) -> Plan:
         contacts=_parse_int(f"{prefix}.contacts", raw["contacts"], 1),
         tickets_per_year=_parse_int(f"{prefix}.tickets_per_year", raw["tickets_per_year"], 0),
         phone=raw["phone"],
+        support_center=raw["support_center"],
         response=targets["response"],
         resolution=targets["resolution"],
     )

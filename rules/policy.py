@@ -31,6 +31,9 @@ class Policy:
     blocker_always_accepted: bool = True
     severity_rules: Sequence[SeverityRule] = ()
     default_severity: Severity = Severity.MAJOR
+    # the support line ([support] phone, phone_hours); only plans with phone support see it
+    phone: str | None = None
+    phone_hours: str | None = None
     _calendars: dict[str, BusinessCalendar] = field(default_factory=dict, compare=False,
                                                     repr=False)
 
@@ -45,6 +48,14 @@ class Policy:
             self._calendars[plan.name] = cal
         return cal
 
+
+    def phone_line(self, plan: str | Plan) -> tuple[str, str] | None:
+        """(number, hours it is staffed) for a plan with phone support; None for every
+        other plan (its contacts never see the number) or when no number is set."""
+        plan = self.plans[plan] if isinstance(plan, str) else plan
+        if not plan.phone or not self.phone:
+            return None
+        return self.phone, self.phone_hours or f"{plan.window} ({self.tz.key})"
 
     def clocks(self, ticket: Ticket, plan: str | None,
                now: datetime) -> tuple[ClockStatus, ClockStatus] | None:

@@ -13,6 +13,14 @@ from enum import StrEnum
 from rules.plans import Severity
 
 
+class Channel(StrEnum):
+    """How a ticket reached the desk."""
+
+    MAIL = "mail"
+    WEB = "web"      # the support center
+    PHONE = "phone"  # a call an agent logged
+
+
 class TicketStatus(StrEnum):
     OPEN = "open"
     PENDING = "pending-customer"  # waiting on the customer: the resolution clock pauses
@@ -58,11 +66,13 @@ class Ticket:
     # the staff thread's root: the first notice to agents
     notice_message_id: str | None = None
     opened_by: str | None = None  # the agent who opened it for the customer, if any
+    channel: Channel = Channel.MAIL
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
         self.status = TicketStatus(self.status)
         self.severity = Severity(self.severity)
+        self.channel = Channel(self.channel)
 
     @property
     def ref(self) -> str:

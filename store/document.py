@@ -16,7 +16,7 @@ Doc = dict[str, Any]
 KeyFunc = Callable[[Doc], Iterable[Any]]
 
 TABLES = ("meta", "accounts", "contacts", "tickets", "events", "outbox", "cursors",
-          "inbound", "sent_alerts")
+          "inbound", "sent_alerts", "sign_ins", "sessions")
 FIRST_TICKET = 1000
 META_ID = "1"
 
@@ -62,6 +62,11 @@ INDICES: list[tuple[str, str, KeyFunc]] = [
     ("inbound", "mid", _inbound_mid),
     ("inbound", "sender", _one("sender", lower=True)),
     ("sent_alerts", "key", _one("key")),
+    # the support center's one-time sign-in links and sessions (store/access.py)
+    ("sign_ins", "id", _one("id")),
+    ("sign_ins", "email", _one("email", lower=True)),
+    ("sign_ins", "ip", _one("ip")),
+    ("sessions", "id", _one("id")),
 ]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from rules.lifecycle import EventKind, Outcome
 from rules.notices import Audience, MailKind, Notice, datetime_fields, notice_class, tuple_fields
 from rules.plans import Severity
-from rules.ticket import Ticket, TicketStatus
+from rules.ticket import Channel, Ticket, TicketStatus
 
 __all__ = ["Account", "Contact", "Cursor", "Event", "InboundOutcome", "OutboxRow", "Ticket",
            "ticket_from_dict", "ticket_to_dict", "normalise_message_id"]
@@ -142,6 +142,7 @@ def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
         "message_ids": list(ticket.message_ids),
         "customer_thread": list(ticket.customer_thread),
         "notice_message_id": ticket.notice_message_id, "opened_by": ticket.opened_by,
+        "channel": Channel(ticket.channel).value,
         "updated_at": _dt(ticket.updated_at),
     }
 
@@ -165,6 +166,8 @@ def ticket_from_dict(d: dict[str, Any]) -> Ticket:
         paused=[(_parse_dt(s), _parse_dt(e)) for s, e in d["paused"]],
         message_ids=list(d["message_ids"]), customer_thread=list(thread),
         notice_message_id=d.get("notice_message_id"), opened_by=d.get("opened_by"),
+        # tickets stored before channels existed all came by mail
+        channel=Channel(d.get("channel", "mail")),
         updated_at=_parse_dt(d["updated_at"]),
     )
 

@@ -71,6 +71,15 @@ class Tickets:
         docs.update((d["number"], d) for d in self._doc.docs("tickets"))
         return [ticket_from_dict(docs[n]) for n in sorted(docs)]
 
+    def for_account(self, account: str, include_archived: bool = False) -> list[Ticket]:
+        """One account's tickets by number, hot (and with `include_archived`, archived):
+        the support center's listing, scoped to the account in the query itself."""
+        key = account.lower()
+        docs = {d["number"]: d for d in self._history.tickets(self._ranges)
+                if d["account"].lower() == key} if include_archived and self._ranges else {}
+        docs.update((d["number"], d) for d in self._doc.find_all("tickets", "account", key))
+        return [ticket_from_dict(docs[n]) for n in sorted(docs)]
+
     def _sorted_hot(self) -> list[dict[str, Any]]:
         return sorted(self._doc.docs("tickets"), key=lambda d: d["number"])
 

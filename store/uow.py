@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from store.access import Sessions, SignIns
 from store.repos import Accounts, Contacts, Cursors, Inbound, Outbox, SentAlerts
 from store.tickets import Events, Tickets
 
@@ -28,6 +29,8 @@ class UnitOfWork:
     cursors: Cursors
     inbound: Inbound
     sent_alerts: SentAlerts
+    sign_ins: SignIns
+    sessions: Sessions
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -45,6 +48,8 @@ class UnitOfWork:
         self.cursors = Cursors(doc)
         self.inbound = Inbound(doc)
         self.sent_alerts = SentAlerts(doc)
+        self.sign_ins = SignIns(doc)
+        self.sessions = Sessions(doc)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -88,6 +88,11 @@ def realistic(kind):
                               subject="Re: Printer on fire"),
         "rate_limited": dict(tz="Europe/Madrid", sender="robot@acme.example", limit=5,
                              subject="Re: Re: Re: Your ticket", at=NOW),
+        "sign_in": dict(tz="Europe/Madrid", name="Ann Lee", staff=False,
+                        link="http://127.0.0.1:8025/login/abc.def",
+                        expires_at=NOW + timedelta(minutes=15)),
+        "sign_in_refused": dict(name="Ann Lee", account="Acme", plan="basic",
+                                plans_with_it=["plus", "standard"]),
         "digest": dict(tz="Europe/Madrid", generated_at=NOW, since=NOW - timedelta(days=1),
                        breached=[row], at_risk=[{**row, "number": 8, "left": timedelta(hours=1)}],
                        opened=[{"number": 9, "subject": "New one", "account": "Acme",
@@ -103,7 +108,8 @@ def realistic(kind):
               "ack", "refused_quota", "resolved", "reopened"}
           else "Ann Lee <ann@acme.example>")
     ticket = None if kind in ("refused_unauthorised", "refused_quota", "digest",
-                              "rate_limited") else 42
+                              "rate_limited", "sign_in",
+                              "sign_in_refused") else 42
     return to, contexts[kind], ticket
 
 
