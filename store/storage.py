@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import os
-import secrets
 import threading
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ def fsync_dir(folder: Path) -> None:
 
 def temp_name(path: Path) -> Path:
     # Same folder as the target so os.replace stays a rename on one file system.
-    return path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TMP_SUFFIX}")
+    return path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}{TMP_SUFFIX}")
 
 
 def write_new(tmp: Path, data: bytes, sync: bool = True) -> None:
@@ -221,7 +220,8 @@ class FileLock:
         return os.pread(self.fd, self.TOKEN_SIZE, 0)
 
     def new_token(self) -> bytes:
-        token = secrets.token_hex(self.TOKEN_SIZE // 2).encode()
+        # os.urandom is what secrets.token_hex reads; secrets itself loads OpenSSL (hmac)
+        token = os.urandom(self.TOKEN_SIZE // 2).hex().encode()
         os.pwrite(self.fd, token, 0)
         return token
 
