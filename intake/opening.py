@@ -14,12 +14,19 @@ from intake import service
 from intake.context import Context, Result
 from intake.parse import InboundMail
 from intake.reply import new_text
+from rules.language import detect
 from rules.lifecycle import Outcome
-from rules.notices import RateLimited, RefusedQuota, RefusedUnauthorised
+from rules.notices import MailKind, QuotaExhausted, RateLimited, RefusedQuota, RefusedUnauthorised
 from rules.ticket import Channel
 from store.records import Account, Contact
 
 _HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
+
+
+def _language(mail: InboundMail, text: str | None = None) -> str | None:
+    """The language the sender wrote in (subject and their own new lines), if clear."""
+    return detect(f"{mail.subject}\n{new_text(mail.text) if text is None else text}")
 
 
 def new_mail(ctx: Context, mail: InboundMail) -> Result:
@@ -70,7 +77,8 @@ def open_ticket(ctx: Context, mail: InboundMail, contact: Contact, text: str,
         return refuse_quota(ctx, mail, account, decision)
     ticket = ctx.keep(service.opening_change(
         assessment, request, cc=_others(ctx, mail, contact.email),
-        mail=ctx.inbound(text), now=ctx.now, opened_by=opened_by))
+        mail=ctx.inbound(text), now=ctx.now, opened_by=opened_by,
+        language=_language(mail, text)))
     return Result(Outcome.NEW_TICKET, f"opened for {contact.email} ({account.name}, "
                   f"{plan.name} plan)" + ("; over quota, accepted as overage"
                                           if decision.overage else ""),
@@ -112,7 +120,7 @@ def refuse_unauthorised(ctx: Context, mail: InboundMail, reason: str) -> Result:
             account=account.name if account else None,
             contact_names=tuple(c.name for c in contacts if c.name),
             unnamed_contacts=sum(1 for c in contacts if not c.name),
-            spoof_suspected=reason.startswith("possible spoof")))
+            spoof_suspected=reason.startswith("possible spoof"), language=_language(mail)))
     else:
         reason += "; refusal not sent (daily limit for this sender reached)"
     return Result(Outcome.REFUSED_UNAUTHORISED, reason,
@@ -126,10 +134,25 @@ def refuse_quota(ctx: Context, mail: InboundMail, account: Account, decision) ->
         ctx.answer(RefusedQuota(
             subject=mail.subject, account=account.name, plan=account.plan,
             included=status.included, extra=status.extra, used=status.used,
-            year_start=status.year_start.isoformat(), year_end=status.year_end.isoformat()))
+            year_start=status.year_start.isoformat(), year_end=status.year_end.isoformat(),
+            language=_language(mail)))
     else:
         reason += "; refusal not sent (daily limit for this sender reached)"
+    if _tell_account_team(ctx, account.name):
+        # they can add tickets; the customer may not think of asking
+        ctx.tell(QuotaExhausted(
+            account=account.name, plan=account.plan, sender=mail.sender, subject=mail.subject,
+            included=status.included, extra=status.extra, used=status.used,
+            year_end=status.year_end.isoformat()))
+        reason += "; agents and the account's managers told"
     return Result(Outcome.REFUSED_QUOTA, reason, account=account.name, quota_remaining=0)
+
+
+def _tell_account_team(ctx: Context, account: str) -> bool:
+    """Once a day per account: a customer who keeps writing must not flood the desk."""
+    since = ctx.now.astimezone(UTC) - _DAY
+    return not any(row.kind is MailKind.QUOTA_EXHAUSTED and row.payload.account == account
+                   and row.created_at.astimezone(UTC) > since for row in ctx.uow.outbox.all())
 
 
 def _flat_headers(mail: InboundMail) -> dict[str, str]:

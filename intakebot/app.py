@@ -116,13 +116,14 @@ class App:
         from notifier.compose import Composer
 
         support = self.config.support
-        return Composer(support.address, support.name, support.domain)
+        return Composer(support.address, support.name, support.domain,
+                        language=support.language)
 
     @cached_property
     def builder(self):
         from notifier.contexts import ContextBuilder
 
-        return ContextBuilder(self.policy, self.addressing)
+        return ContextBuilder(self.policy, self.addressing, self.config.support.language)
 
     @property
     def listener_enabled(self) -> bool:

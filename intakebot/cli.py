@@ -34,6 +34,7 @@ def cli(click_ctx: click.Context, config_path: str | None, data_dir: str | None)
 def _register() -> None:
     from intakebot import (
         commands_bot,
+        commands_people,
         commands_phone,
         commands_rules,
         commands_setup,
@@ -45,9 +46,10 @@ def _register() -> None:
                    commands_tickets):
         for command in module.COMMANDS:
             cli.add_command(command)
-    for group, commands in commands_phone.SUBCOMMANDS.items():
-        for command in commands:
-            cli.commands[group].add_command(command)
+    for extra in (commands_phone, commands_people):
+        for group, commands in extra.SUBCOMMANDS.items():
+            for command in commands:
+                cli.commands[group].add_command(command)
 
 
 _register()

@@ -55,23 +55,29 @@ class Context:
 
     @property
     def data_dir(self) -> Path:
-        return Path(self._data_dir or self.config.support.data_dir)
+        """--data-dir (read from the working folder), else the configuration's."""
+        if self._data_dir:
+            return Path(self._data_dir).expanduser()
+        return self.config.data_dir
 
     def store(self):
-        """The data folder's store, opened once per command."""
+        """The data folder's store, opened once per command; says when it creates one."""
         if self._store is None:
             from datetime import timedelta
 
             from store import Store, StoreCorrupt
 
+            folder = self.data_dir
+            existed = folder.exists()
             try:
                 self._store = Store.open(
-                    self.data_dir,
-                    archive_after=timedelta(days=self.config.support.archive_after_days))
+                    folder, archive_after=timedelta(days=self.config.support.archive_after_days))
             except StoreCorrupt as exc:
                 raise Failure(str(exc)) from None
             except OSError as exc:
-                raise Failure(f"data folder {self.data_dir} cannot be used: {exc}") from None
+                raise Failure(f"data folder {folder} cannot be used: {exc}") from None
+            if not existed:
+                click.echo(f"created data folder {folder.resolve()}", err=True)
         return self._store
 
     def close(self) -> None:

@@ -38,6 +38,9 @@ def check(ctx: Context) -> None:
 
     config = ctx.verified_config()  # exits 2 with the reasons when invalid
     click.echo(f"configuration: ok ({config.source})")
+    folder = ctx.data_dir.resolve()
+    click.echo(f"data folder: {folder}"
+               + ("" if folder.exists() else " (created when a command first needs it)"))
     failures = 0
     if config.imap is None:
         click.echo("imap: not configured (intake by the embedded SMTP listener or `ingest`)")

@@ -216,9 +216,20 @@ def contact() -> None:
 @click.argument("account_name", metavar="ACCOUNT")
 @click.argument("email")
 @click.option("--name", default=None, help="The contact's display name.")
+@click.option("--language", default=None, metavar="LANG",
+              help="The language of mail to them: en or es (default: the language of the "
+                   "mail that opened each ticket, else [support] language).")
+@click.option("--timezone", "zone", default=None, metavar="ZONE",
+              help="The zone times are shown in to them (default: the account's, else the "
+                   "support zone).")
 @pass_ctx
-def contact_add(ctx: Context, account_name: str, email: str, name: str | None) -> None:
+def contact_add(ctx: Context, account_name: str, email: str, name: str | None,
+                language: str | None, zone: str | None) -> None:
     """Authorise EMAIL to open tickets for ACCOUNT (within the plan's contact limit)."""
+    from intakebot.commands_people import NOT_SET, check_language, check_zone
+
+    language, zone = check_language(language), check_zone(zone)
+    language, zone = (None if v == NOT_SET else v for v in (language, zone))
     address = email.strip().lower()
     if not _EMAIL.match(address):
         raise UsageProblem(f"{email!r} is not a valid e-mail address (expected name@domain.tld)")
@@ -240,7 +251,8 @@ def contact_add(ctx: Context, account_name: str, email: str, name: str | None) -
                           "the account to a larger plan with `intakebot account set-plan`")
         from store.records import Contact
 
-        uow.contacts.add(Contact(email=address, account=acc.name, name=name, added_at=_now()))
+        uow.contacts.add(Contact(email=address, account=acc.name, name=name, added_at=_now(),
+                                 language=language, timezone=zone))
         uow.commit()
     click.echo(f"{address} can now open tickets for {account_name}.")
 
@@ -270,7 +282,8 @@ def contact_list(ctx: Context, account_name: str | None, as_json: bool) -> None:
             contacts = uow.contacts.for_account(account_name)
         else:
             contacts = uow.contacts.all()
-    rows = [{"email": c.email, "name": c.name, "account": c.account} for c in contacts]
+    rows = [{"email": c.email, "name": c.name, "account": c.account, "language": c.language,
+             "timezone": c.timezone} for c in contacts]
     if as_json:
         _echo_json(rows)
         return
@@ -278,7 +291,9 @@ def contact_list(ctx: Context, account_name: str | None, as_json: bool) -> None:
         click.echo("No contacts.")
         return
     for r in rows:
-        click.echo(f"{r['email']:40} {r['account']:24} {r['name'] or ''}")
+        how = ", ".join(v for v in (r["language"], r["timezone"]) if v)
+        click.echo(f"{r['email']:40} {r['account']:24} {r['name'] or ''}"
+                   + (f" ({how})" if how else ""))
 
 
 COMMANDS = [account, contact]

@@ -53,6 +53,15 @@ def _addresses(values):
     return values
 
 
+def _language(value: str) -> str:
+    from notifier import i18n  # lists the catalogs' folders; imports no Babel
+
+    if value not in i18n.languages():
+        raise ValueError(f"a language mail can be written in: one of "
+                         f"{', '.join(i18n.languages())}")
+    return value
+
+
 def _named_addresses(names: dict[str, str]) -> dict[str, str]:
     _addresses(list(names))
     return names
@@ -71,6 +80,9 @@ class Support(Section):
     # (default: the plan's support window); shown to those customers only
     phone: str | None = None
     phone_hours: str | None = None
+    # the language of mail to agents and managers, and to customers whose language is
+    # not known (neither set on their contact nor clear from the mail that opened it)
+    language: str = setting("en", check=_language)
 
     @property
     def addresses(self) -> list[str]:

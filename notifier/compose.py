@@ -83,7 +83,8 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from notifier import formatting
+from notifier import i18n
+from notifier.wording import GLOBALS, Wording
 from rules.addresses import valid_message_id, writable_address
 from rules.notices import MailKind
 from rules.text import cap, clean_text, one_line
@@ -100,6 +101,7 @@ _MAX_REFERENCES = 10
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|antw|rif|r)\s*(\[\d+\])?\s*:\s*)+",
                            re.IGNORECASE)
 _TOKEN = re.compile(r"\s*\[#\d+\]\s*")
+NO_SUBJECT = "(no subject)"
 
 
 class CompositionError(ValueError):
@@ -110,7 +112,7 @@ def bare_subject(subject: str) -> str:
     """The subject without reply prefixes ('Re:', 'AW:', ...) and ticket tokens."""
     text = one_line(str(subject))
     text = _REPLY_PREFIX.sub("", _TOKEN.sub(" ", text))
-    return " ".join(text.split()) or "(no subject)"
+    return " ".join(text.split()) or NO_SUBJECT
 
 
 def _address(item: str | tuple[str, str]) -> Address:
@@ -184,35 +186,62 @@ def _references(references: Sequence[str], in_reply_to: str | None) -> list[str]
 
 
 class Composer:
-    """Builds EmailMessages for every mail kind; one per process, it caches templates."""
+    """Builds EmailMessages for every mail kind; one per process, it caches templates.
+
+    A context's `lang` picks the language (else `language`, the desk's); each
+    language has its own Jinja environment with its catalog installed."""
 
     def __init__(self, support_address: str, support_name: str, support_domain: str,
-                 templates_package: str = "templates"):
+                 templates_package: str = "templates", language: str = i18n.SOURCE):
         self.support = _address(support_address)
         self.support_name = one_line(support_name) or "Support"
         self.support_domain = support_domain
-        self.env = Environment(
-            loader=PackageLoader(templates_package, "."),
-            autoescape=select_autoescape(["html"]),
-            undefined=StrictUndefined,
-            keep_trailing_newline=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters.update(formatting.FILTERS)
-        self.env.filters["bare"] = bare_subject
-        self.env.globals.update(formatting.GLOBALS)
+        self.templates_package = templates_package
+        self.language = i18n.check(language)
+        self._envs: dict[str, Environment] = {}
+
+    def env(self, lang: str) -> Environment:
+        env = self._envs.get(lang)
+        if env is None:
+            env = Environment(
+                loader=PackageLoader(self.templates_package, "."),
+                autoescape=select_autoescape(["html"]),
+                undefined=StrictUndefined,
+                keep_trailing_newline=True,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            # {% trans %} blocks are one line each in the catalog, however the template
+            # wraps them (tools/catalogs.py extracts with the same setting)
+            env.policies["ext.i18n.trimmed"] = True
+            env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+            env.filters.update(Wording(lang).filters())
+            words = Wording(lang)
+            env.filters["bare"] = lambda subject, _w=words: (
+                bare_subject(subject) if bare_subject(subject) != NO_SUBJECT
+                else _w._("(no subject)"))
+            env.globals.update(GLOBALS)
+            self._envs[lang] = env
+        return env
+
+    def language_of(self, context: Mapping[str, Any]) -> str:
+        return i18n.pick(context.get("lang"), default=self.language)
 
     def render(self, kind: str, context: Mapping[str, Any],
                ticket: int | None = None) -> tuple[str, str, str]:
         """(subject, text, html) for a kind, before any header work."""
         if kind not in KINDS:
             raise CompositionError(f"unknown mail kind {kind!r}: one of {', '.join(KINDS)}")
+        lang = self.language_of(context)
+        env = self.env(lang)
         ctx = {"support_name": self.support_name, "support_address": self.support.addr_spec,
-               **context, "ticket": ticket}
-        subject = self.env.get_template(f"{kind}.subject.txt").render(ctx)
-        text = self.env.get_template(f"{kind}.txt").render(ctx)
-        html = self.env.get_template(f"{kind}.html").render(ctx)
+               **context, "lang": lang, "ticket": ticket}
+        subject = env.get_template(f"{kind}.subject.txt").render(ctx)
+        text = env.get_template(f"{kind}.txt").render(ctx)
+        # the HTML page's title is the mail's subject, as a client would show it
+        html = env.get_template(f"{kind}.html").render(
+            {**ctx, "title": self.subject(subject, ticket)})
         return subject, clean_text(text), clean_text(html)
 
     def subject(self, rendered: str, ticket: int | None) -> str:
@@ -239,9 +268,13 @@ class Composer:
         if date.tzinfo is None:
             raise CompositionError("date must be timezone-aware")
         subject, text, html = self.render(kind, context, ticket)
+        lang = self.language_of(context)
         if from_name is None and kind == "agent_reply":
-            from_name = f"{context['agent_name']} via {self.support_name}"
+            from_name = Wording(lang)._("%(agent)s via %(desk)s", agent=context["agent_name"],
+                                        desk=self.support_name)
         automatic = (kind not in _HUMAN_KINDS) if auto_submitted is None else auto_submitted
+        # an acknowledgement of a ticket an agent opened answers no mail of the customer's
+        answers = kind in _REPLY_KINDS and not (kind == "ack" and context.get("opened_by"))
 
         msg = EmailMessage(policy=policy.default)
         sender = (one_line(from_name or self.support_name), self.support.addr_spec)
@@ -260,9 +293,10 @@ class Composer:
         if refs:
             msg["References"] = " ".join(refs)
         if automatic:
-            msg["Auto-Submitted"] = "auto-replied" if kind in _REPLY_KINDS else "auto-generated"
+            msg["Auto-Submitted"] = "auto-replied" if answers else "auto-generated"
             # Outlook/Exchange honour this and send no out-of-office back to us
             msg["X-Auto-Response-Suppress"] = "All"
+        msg["Content-Language"] = lang
         msg["X-Intakebot-Kind"] = kind
         if ticket is not None:
             msg["X-Intakebot-Ticket"] = str(int(ticket))

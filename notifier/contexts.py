@@ -8,10 +8,11 @@ keys each kind needs.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from notifier import i18n
+from notifier.wording import Wording
 from rules.entitlements import contract_year
 from rules.policy import Policy
 from rules.sla import compliance_percent, compliance_verdict
@@ -20,34 +21,51 @@ from store.outbox_writer import Addressing, copy_decisions
 from store.quota import quota_for
 from store.records import OutboxRow
 
-_RULE_LABEL = re.compile(r"\s*\((?:blocker|critical|major|trivial): [^)]*\)")
-
 
 def customer_reason(reason: str) -> str:
-    """The severity's reason in the customer's terms: what in their mail pointed to it,
-    without the rule names and the cues it outweighed (those are for agents)."""
-    text = _RULE_LABEL.sub("", reason.split("; outweighing", 1)[0])
-    if text.startswith("matched "):
-        return "your mail mentions " + text[len("matched "):]
-    if text.startswith("no severity cue"):
-        return "nothing in your mail pointed to another level, so we used our default"
-    return text
+    """The severity's reason in the customer's terms (English); the templates word it in
+    the reader's language with the `reason` filter."""
+    return Wording().reason(reason)
 
 
 class ContextBuilder:
-    def __init__(self, policy: Policy, addressing: Addressing):
+    """A template context per outbox row. `language` is the desk's (`[support] language`):
+    mail to staff is written in it, and mail to a customer whose language is unknown."""
+
+    def __init__(self, policy: Policy, addressing: Addressing, language: str = i18n.SOURCE):
         self.policy = policy
         self.addressing = addressing
         self.staff = addressing.staff
+        self.language = language
 
-    def _people_tz(self, uow, ticket: Ticket | None, account_name: str | None = None) -> str:
-        name = ticket.account if ticket else account_name
+    def _reader(self, uow, ticket: Ticket | None, email: str | None,
+                guessed: str | None = None, account_name: str | None = None) -> dict:
+        """The customer's language and zone: their contact's, else the ticket's language
+        (that of the mail that opened it) or the one `guessed` from the mail answered,
+        and the account's zone; else the desk's."""
+        contact = uow.contacts.get(email) if email else None
+        name = ticket.account if ticket else (contact.account if contact else account_name)
         account = uow.accounts.get(name) if name else None
-        return (account.timezone if account and account.timezone else self.policy.tz.key)
+        lang = i18n.pick(contact.language if contact else None,
+                         ticket.language if ticket else None, guessed, default=self.language)
+        tz = (contact.timezone if contact and contact.timezone else None) \
+            or (account.timezone if account and account.timezone else None) \
+            or self.policy.tz.key
+        return {"lang": lang, "tz": tz}
 
     def _requester_name(self, uow, email: str) -> str:
         contact = uow.contacts.get(email)
         return contact.name if contact and contact.name else email.split("@")[0]
+
+    def _greeting_name(self, uow, email: str) -> str:
+        """The contact's name, or "" (a mail then greets without one, not with an address)."""
+        contact = uow.contacts.get(email)
+        return contact.name if contact and contact.name else ""
+
+    def _hours(self, plan) -> dict:
+        closed = self.policy.closed
+        return {"window": plan.window, "zone": self.policy.tz.key, "country": closed.country,
+                "subdivision": closed.subdivision, "extra": bool(closed.extra)}
 
     def build(self, uow, row: OutboxRow) -> dict:
         ticket = uow.tickets.get(row.ticket) if row.ticket is not None else None
@@ -69,55 +87,59 @@ class ContextBuilder:
         _, year_end = contract_year(account.contract_start, local)
         d = row.payload
         return {
-            "tz": self._people_tz(uow, ticket), "subject": ticket.subject,
-            "requester_name": self._requester_name(uow, ticket.requester),
+            **self._reader(uow, ticket, ticket.requester), "subject": ticket.subject,
+            "requester_name": self._greeting_name(uow, ticket.requester),
             "severity": str(ticket.severity),
-            "severity_reason": customer_reason(ticket.severity_reason),
+            # raw: the `reason` filter words it for the customer, in their language
+            "severity_reason": ticket.severity_reason,
             "created_at": ticket.created_at, "response_due": ticket.response_due,
             "response_business": response.duration(day) if response else None,
             "response_best_effort": bool(response and response.best_effort),
             "resolution_due": ticket.resolution_due,
             "resolution_business": resolution.duration(day) if resolution else None,
-            "day_length": day, "plan": plan.name, "support_hours": str(plan.window),
-            "support_tz": self.policy.tz.key,
+            "day_length": day, "plan": plan.name, "hours": self._hours(plan),
             "quota": {"used": d.quota_used, "included": d.quota_included,
                       "extra": d.quota_extra, "remaining": d.quota_remaining,
                       "year_end": year_end},
             "overage": d.overage,
             # (number, hours) for plans with phone support; the others never see it
             "phone": self.policy.phone_line(plan),
+            "opened_by": self.staff.name_of(d.opened_by) if d.opened_by else None,
         }
 
     def _agent_reply(self, uow, row, ticket):
-        return {"tz": self._people_tz(uow, ticket), "agent_name": row.payload.agent_name,
-                "requester_name": self._requester_name(uow, ticket.requester),
+        return {**self._reader(uow, ticket, ticket.requester),
+                "agent_name": row.payload.agent_name,
+                "requester_name": self._greeting_name(uow, ticket.requester),
                 "subject": ticket.subject, "body": row.payload.text,
                 "waiting_on_customer": ticket.status == "pending-customer"}
 
     def _resolved(self, uow, row, ticket):
         at = ticket.resolved_at or row.created_at
         days = row.payload.reopen_days
-        return {"tz": self._people_tz(uow, ticket), "subject": ticket.subject,
-                "requester_name": self._requester_name(uow, ticket.requester),
+        return {**self._reader(uow, ticket, ticket.requester), "subject": ticket.subject,
+                "requester_name": self._greeting_name(uow, ticket.requester),
                 "resolved_at": at, "resolved_by": row.payload.resolved_by,
                 "resolution": None,
                 "reopen_days": days, "reopen_until": at + timedelta(days=days)}
 
     def _reopened(self, uow, row, ticket):
-        return {"tz": self._people_tz(uow, ticket), "subject": ticket.subject,
-                "requester_name": self._requester_name(uow, ticket.requester),
+        return {**self._reader(uow, ticket, ticket.requester), "subject": ticket.subject,
+                "requester_name": self._greeting_name(uow, ticket.requester),
                 "reopened_at": row.created_at}
 
     def _refused_unauthorised(self, uow, row, ticket):
         d = row.payload
-        return {"sender_name": d.sender_name or "", "sender_email": row.to[0],
-                "subject": d.subject or "(no subject)", "account": d.account,
+        return {**self._reader(uow, None, row.to[0], d.language, d.account),
+                "sender_name": d.sender_name or "", "sender_email": row.to[0],
+                "subject": d.subject or "", "account": d.account,
                 "contacts": list(d.contact_names), "unnamed_contacts": d.unnamed_contacts}
 
     def _refused_quota(self, uow, row, ticket):
         d = row.payload
-        return {"requester_name": self._requester_name(uow, row.to[0]),
-                "subject": d.subject or "(no subject)", "account": d.account,
+        return {**self._reader(uow, None, row.to[0], d.language, d.account),
+                "requester_name": self._greeting_name(uow, row.to[0]),
+                "subject": d.subject or "", "account": d.account,
                 "plan": d.plan,
                 "quota": {"used": d.used, "included": d.included, "extra": d.extra,
                           "remaining": 0, "year_end": date.fromisoformat(d.year_end)}}
@@ -192,6 +214,14 @@ class ContextBuilder:
         d = row.payload
         return {"tz": self.policy.tz.key, "sender": d.sender, "limit": d.limit,
                 "subject": d.subject, "at": row.created_at}
+
+    def _quota_exhausted(self, uow, row, ticket):
+        d = row.payload
+        return {"tz": self.policy.tz.key, "account": d.account, "plan": d.plan,
+                "sender_name": self._requester_name(uow, d.sender), "sender": d.sender,
+                "subject": d.subject, "used": d.used, "included": d.included,
+                "extra": d.extra, "year_end": date.fromisoformat(d.year_end),
+                "at": row.created_at}
 
     def _digest(self, uow, row, ticket):
         return digest_context(uow, self.policy, row.created_at, row.payload.since)

@@ -1,97 +1,140 @@
-"""Jinja filters that turn times, durations and fractions into the words our mails use.
+"""The words our mails use for times, durations and numbers, in the reader's language.
 
-Every time is shown in the recipient's zone with the zone named; durations say
-whether they are business time.
+Every time is shown in the reader's zone with the zone named; durations say
+whether they are business time. `Words(lang)` holds one language's catalog; the
+module-level functions are the English ones. The English text here is the msgid
+a translator sees in `templates/locale/LANG/LC_MESSAGES/messages.po`.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rules.plans import SEVERITY_MEANINGS, Severity
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def when(dt: datetime, tz_name: str) -> str:
-    """'Wed 4 Mar 2026, 16:00 CET (Europe/Madrid)' in the zone tz_name."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"naive datetime {dt!r}: every time must carry its zone")
-    local = dt.astimezone(ZoneInfo(tz_name))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M %Z} ({tz_name})"
-
-
-def day(d: date | datetime, tz_name: str | None = None) -> str:
-    """'4 Mar 2026'; a datetime is first moved into tz_name when given."""
-    if isinstance(d, datetime) and tz_name is not None:
-        d = d.astimezone(ZoneInfo(tz_name))
-    return f"{d.day} {d:%b %Y}"
-
-
-def month(dt: datetime, tz_name: str) -> str:
-    """'March 2026' for the month dt falls in, seen from tz_name."""
-    return f"{dt.astimezone(ZoneInfo(tz_name)):%B %Y}"
+from notifier import i18n
+from rules.plans import Severity
 
 
 def _minutes(delta: timedelta) -> int:
     return int(abs(delta).total_seconds() // 60)
 
 
-def business(delta: timedelta, day_length: timedelta) -> str:
-    """A business duration as the plans word it: '2 business days', '10 business hours';
-    past two days, '3 business days 6 hours'."""
-    total = _minutes(delta)
-    per_day = _minutes(day_length)
-    days, rest = divmod(total, per_day) if per_day else (0, total)
-    if days and not rest:
-        return _plural(days, "business day")
-    if days >= 2:
+class Words:
+    """Times, durations and numbers in one language (Babel for the calendar's names)."""
+
+    def __init__(self, lang: str = i18n.SOURCE):
+        self.lang = i18n.check(lang)
+        self.catalog = i18n.translations(lang)
+
+    # the two names Babel's extractor looks for (`_`, `ngettext`)
+    def _(self, message: str, **values: Any) -> str:
+        text = self.catalog.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        return self.catalog.ngettext(singular, plural, n) % {"num": n, **values}
+
+    def join(self, parts: list[str]) -> str:
+        """Parts of one duration: '3 business days 6 hours' (in Spanish, with 'y')."""
+        if len(parts) == 1:
+            return parts[0]
+        if len(parts) == 2:
+            return self._("%(first)s %(second)s", first=parts[0], second=parts[1])
+        return self._("%(first)s %(second)s %(third)s", first=parts[0], second=parts[1],
+                      third=parts[2])
+
+    # -- times
+
+    def when(self, dt: datetime, tz_name: str) -> str:
+        """'Wed 4 Mar 2026, 16:00 CET (Europe/Madrid)' in the zone tz_name."""
+        from babel.dates import format_datetime
+
+        if dt.tzinfo is None or dt.utcoffset() is None:
+            raise ValueError(f"naive datetime {dt!r}: every time must carry its zone")
+        local = dt.astimezone(ZoneInfo(tz_name))
+        # TRANSLATORS: a date and time as a Babel (CLDR) pattern: EEE weekday, d day,
+        # MMM month, y year, HH:mm time; text in quotes is kept as it is ('de').
+        pattern = self._("EEE d MMM y, HH:mm")
+        shown = format_datetime(local, pattern, tzinfo=local.tzinfo, locale=self.lang)
+        return f"{shown} {local:%Z} ({tz_name})"
+
+    def day(self, d: date | datetime, tz_name: str | None = None) -> str:
+        """'4 Mar 2026'; a datetime is first moved into tz_name when given."""
+        from babel.dates import format_date
+
+        if isinstance(d, datetime) and tz_name is not None:
+            d = d.astimezone(ZoneInfo(tz_name))
+        # TRANSLATORS: a date as a Babel (CLDR) pattern, e.g. "d 'de' MMMM 'de' y"
+        return format_date(d, self._("d MMM y"), locale=self.lang)
+
+    def month(self, dt: datetime, tz_name: str) -> str:
+        """'March 2026' for the month dt falls in, seen from tz_name."""
+        from babel.dates import format_date
+
+        # TRANSLATORS: a month and year as a Babel (CLDR) pattern, e.g. "LLLL 'de' y"
+        return format_date(dt.astimezone(ZoneInfo(tz_name)), self._("LLLL y"), locale=self.lang)
+
+    # -- durations
+
+    def _span(self, minutes: int, per_day: int | None, business: bool,
+              days_from: int) -> str:
+        days, rest = divmod(minutes, per_day) if per_day else (0, minutes)
+        if days < days_from and rest:
+            days, rest = 0, minutes
         hours, mins = divmod(rest, 60)
-        parts = [_plural(days, "business day")]
-        if hours:
-            parts.append(_plural(hours, "hour"))
-    else:
-        hours, mins = divmod(total, 60)
-        if not hours:
-            return _plural(mins, "business minute")
-        parts = [_plural(hours, "business hour")]
-    if mins:
-        parts.append(f"{mins} min")
-    return " ".join(parts)
+        if days:
+            parts = [self.ngettext("%(num)d business day", "%(num)d business days", days)
+                     if business else self.ngettext("%(num)d day", "%(num)d days", days)]
+            if hours:
+                parts.append(self.ngettext("%(num)d hour", "%(num)d hours", hours))
+            if mins and days_from > 1:  # a target is exact; a lateness of days needs no minutes
+                parts.append(self._("%(num)d min", num=mins))
+        elif hours:
+            parts = [self.ngettext("%(num)d business hour", "%(num)d business hours", hours)
+                     if business else self.ngettext("%(num)d hour", "%(num)d hours", hours)]
+            if mins:
+                parts.append(self._("%(num)d min", num=mins))
+        else:
+            parts = [self.ngettext("%(num)d business minute", "%(num)d business minutes", mins)
+                     if business else self.ngettext("%(num)d minute", "%(num)d minutes", mins)]
+        return self.join(parts)
 
+    def business(self, delta: timedelta, day_length: timedelta) -> str:
+        """A business duration as the plans word it: '2 business days', '10 business hours';
+        past two days, '3 business days 6 hours'."""
+        return self._span(_minutes(delta), _minutes(day_length), True, days_from=2)
 
-def left_or_late(delta: timedelta, day_length: timedelta | None = None) -> str:
-    """'3 h 20 min left' for a positive delta, '1 day 2 h late' for a negative one.
+    def left_or_late(self, delta: timedelta, day_length: timedelta | None = None) -> str:
+        """'3 business hours 20 min left' for a positive delta, 'overdue by 1 business day
+        2 hours' for a negative one.
 
-    With day_length the days are business days of that length ('1 business day
-    2 h late'); without it they are calendar days of 24 hours. Minutes are
-    dropped once the delta reaches a day: nobody acts on them at that scale.
-    """
-    suffix = "left" if delta >= timedelta(0) else "late"
-    total = _minutes(delta)
-    if total == 0:
-        return "due now" if suffix == "left" else "less than 1 min late"
-    per_day = _minutes(day_length) if day_length else 24 * 60
-    days, rest = divmod(total, per_day)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(_plural(days, "business day" if day_length else "day"))
-    if hours:
-        parts.append(f"{hours} h")
-    if mins and not days:
-        parts.append(f"{mins} min")
-    return " ".join(parts) + f" {suffix}"
+        With day_length the time is business time and its days are business days of
+        that length; without it, calendar time. Minutes are dropped once the delta
+        reaches a day: nobody acts on them at that scale.
+        """
+        total = _minutes(delta)
+        late = delta < timedelta(0)
+        if total == 0:
+            return self._("overdue by less than a minute") if late else self._("due now")
+        span = self._span(total, _minutes(day_length) if day_length else 24 * 60,
+                          day_length is not None, days_from=1)
+        return self._("overdue by %(duration)s", duration=span) if late \
+            else self._("%(duration)s left", duration=span)
 
+    # -- numbers and text
 
-def percent(fraction: float) -> str:
-    """0.834 -> '83%' (rounded down, so 79.6% never reads as 80%)."""
-    return f"{int(fraction * 100 + 1e-9)}%"
+    def percent(self, fraction: float) -> str:
+        """0.834 -> '83%' (rounded down, so 79.6% never reads as 80%)."""
+        # TRANSLATORS: a percentage; %% is the percent sign (Spanish writes "83 %")
+        return self._("%(percent)d%%", percent=int(fraction * 100 + 1e-9))
+
+    def number(self, n: int) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(n, locale=self.lang)
 
 
 def share(part: int, whole: int) -> float:
@@ -99,9 +142,26 @@ def share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
-def meaning(severity: str) -> str:
-    """What a severity level means, in the vendor's own words."""
-    return SEVERITY_MEANINGS[Severity(severity)]
+def fill(text: str, width: int = 76) -> str:
+    """Plain-text paragraphs wrapped at `width`: each longer line is wrapped on its own,
+    its continuation lines indented like it. A translated sentence has its own length,
+    so the text templates do not wrap by hand."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[:len(line) - len(line.lstrip())]
+        out.append(textwrap.fill(line, width, subsequent_indent=indent,
+                                 break_long_words=False, break_on_hyphens=False))
+    return "\n".join(out)
+
+
+def hanging(text: str, prefix: str, width: int = 76) -> str:
+    """`prefix` then `text`, wrapped so the continuation lines align under the text
+    (a row of a plain-text table: '  #note             the rest of ...')."""
+    return textwrap.fill(text, width, initial_indent=prefix, subsequent_indent=" " * len(prefix),
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def _field(item: Any, name: str) -> Any:
@@ -125,14 +185,10 @@ def by_account_severity(items: Iterable[Any]) -> list[tuple[str, list]]:
     return out
 
 
-FILTERS = {
-    "when": when,
-    "day": day,
-    "month": month,
-    "business": business,
-    "left_or_late": left_or_late,
-    "percent": percent,
-    "meaning": meaning,
-    "by_account_severity": by_account_severity,
-}
-GLOBALS = {"share": share}
+_ENGLISH = Words()
+when = _ENGLISH.when
+day = _ENGLISH.day
+month = _ENGLISH.month
+business = _ENGLISH.business
+left_or_late = _ENGLISH.left_or_late
+percent = _ENGLISH.percent

@@ -155,7 +155,7 @@ def open_ticket(*, account: str, requester: str, cc: Sequence[str], subject: str
                 contract_year: date, overage: bool, quota_used: int, quota_included: int,
                 quota_extra: int, mail: Inbound, now: datetime,
                 channel: Channel = Channel.MAIL, forced: str | None = None,
-                opened_by: str | None = None) -> Change:
+                opened_by: str | None = None, language: str | None = None) -> Change:
     """A new ticket for an authorised contact (number 0 until the store adds it).
 
     `channel` is how the request came (mail, the support center, a logged call);
@@ -168,7 +168,8 @@ def open_ticket(*, account: str, requester: str, cc: Sequence[str], subject: str
         subject=subject or "(no subject)", severity=severity, severity_reason=severity_reason,
         created_at=mail.at, response_due=due.response_due, resolution_due=due.resolution_due,
         channel=channel,
-        contract_year=contract_year, overage=overage, opened_by=opened_by, updated_at=now)
+        contract_year=contract_year, overage=overage, opened_by=opened_by, language=language,
+        updated_at=now)
     ticket = dataclasses.replace(ticket, **_linked(ticket, mail.message_id,
                                                    customer=opened_by is None))
     received = TicketEvent(EventKind.RECEIVED, mail.at, {

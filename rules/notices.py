@@ -32,6 +32,7 @@ class MailKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     SIGN_IN = "sign_in"
     SIGN_IN_REFUSED = "sign_in_refused"
+    QUOTA_EXHAUSTED = "quota_exhausted"
 
 
 class Audience(StrEnum):
@@ -43,6 +44,8 @@ class Audience(StrEnum):
     ALL_AGENTS = "all_agents"  # every agent in [agents] notify
     ESCALATION = "escalation"  # [agents] notify and the managers
     MANAGERS = "managers"
+    # [agents] notify and the managers of the notice's account (else every manager)
+    ACCOUNT_TEAM = "account_team"
 
 
 # mails to the customer's side: their headers carry only the customer's thread
@@ -128,6 +131,7 @@ class RefusedUnauthorised(Notice):
     contact_names: tuple[str, ...] = ()
     unnamed_contacts: int = 0
     spoof_suspected: bool = False
+    language: str | None = None  # of the refused mail, when it was clear
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +145,24 @@ class RefusedQuota(Notice):
     extra: int
     used: int
     year_start: str
+    year_end: str
+    language: str | None = None  # of the refused mail, when it was clear
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuotaExhausted(Notice):
+    """A customer was refused for quota: the agents and the account's managers hear of it
+    (they can add tickets), at most once a day per account."""
+
+    kind = MailKind.QUOTA_EXHAUSTED
+    audience = Audience.ACCOUNT_TEAM
+    account: str
+    plan: str
+    sender: str
+    subject: str
+    included: int
+    extra: int
+    used: int
     year_end: str
 
 
@@ -212,7 +234,7 @@ class RateLimited(Notice):
 _BY_KIND: dict[tuple[str, str], type[Notice]] = {}
 for _cls in (Ack, AgentNew, AgentReply, CustomerReply, Resolved, Reopened, RefusedUnauthorised,
              RefusedQuota, SlaAlert, SlaBreach, SlaBreachBestEffort, BounceNotice, CommandError,
-             Digest, RateLimited):
+             Digest, RateLimited, QuotaExhausted):
     _BY_KIND[(_cls.kind.value, _cls.audience.value)] = _cls
 
 

@@ -67,6 +67,8 @@ class Ticket:
     notice_message_id: str | None = None
     opened_by: str | None = None  # the agent who opened it for the customer, if any
     channel: Channel = Channel.MAIL
+    # the language the opening mail was written in ("en", "es"), when it was clear
+    language: str | None = None
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:

@@ -109,7 +109,7 @@ class OutboxWriter:
         """Queue `notice`; None when nobody it is for can be written to."""
         if ticket is not None:
             ticket = self.uow.tickets.get(ticket.number) or ticket  # the latest copy
-        to, cc, dropped = self._recipients(notice.audience, ticket, answering)
+        to, cc, dropped = self._recipients(notice, ticket, answering)
         if not to:
             return None
         number = ticket.number if ticket is not None else None
@@ -126,9 +126,10 @@ class OutboxWriter:
 
     # -- who
 
-    def _recipients(self, audience: Audience, ticket: Ticket | None,
+    def _recipients(self, notice: Notice, ticket: Ticket | None,
                     answering: Answering | None):
         staff = self.addressing.staff
+        audience = notice.audience
         dropped: list[tuple[str, str]] = []
         cc: list[str] = []
         if audience is Audience.CUSTOMER:
@@ -147,6 +148,10 @@ class OutboxWriter:
             to = list(staff.notify)
         elif audience is Audience.ESCALATION:
             to = [*staff.notify, *staff.managers]
+        elif audience is Audience.ACCOUNT_TEAM:
+            name = ticket.account if ticket is not None else getattr(notice, "account", None)
+            account = self.uow.accounts.get(name) if name else None
+            to = [*staff.notify, *((account.managers if account else None) or staff.managers)]
         else:
             to = list(staff.managers)
         kept = []

@@ -86,6 +86,9 @@ class Account:
     overage_policy: str | None = None
     timezone: str | None = None
     created_at: datetime | None = None
+    # the vendor's managers of this account (told when it runs out of tickets);
+    # empty: the desk's [managers]
+    managers: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class Account:
             "extra_tickets": {str(k): int(v) for k, v in self.extra_tickets.items()},
             "overage_policy": self.overage_policy, "timezone": self.timezone,
             "created_at": _dt(self.created_at),
+            "managers": [m.lower() for m in self.managers],
         }
 
     @classmethod
@@ -104,6 +108,7 @@ class Account:
             contract_start=_parse_d(d["contract_start"]),
             extra_tickets=dict(d["extra_tickets"]), overage_policy=d["overage_policy"],
             timezone=d["timezone"], created_at=_parse_dt(d["created_at"]),
+            managers=list(d.get("managers", [])),
         )
 
 
@@ -113,18 +118,24 @@ class Contact:
     account: str
     name: str | None = None
     added_at: datetime | None = None
+    # what mail to them is written in and shown in; None: guessed per ticket / the desk's
+    language: str | None = None
+    timezone: str | None = None
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()
 
     def to_dict(self) -> dict[str, Any]:
         return {"email": self.email, "name": self.name, "account": self.account,
-                "added_at": _dt(self.added_at)}
+                "added_at": _dt(self.added_at), "language": self.language,
+                "timezone": self.timezone}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Contact:
+        # contacts stored before language and timezone existed have neither key
         return cls(email=d["email"], name=d["name"], account=d["account"],
-                   added_at=_parse_dt(d["added_at"]))
+                   added_at=_parse_dt(d["added_at"]), language=d.get("language"),
+                   timezone=d.get("timezone"))
 
 
 def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
@@ -143,7 +154,7 @@ def ticket_to_dict(ticket: Ticket) -> dict[str, Any]:
         "customer_thread": list(ticket.customer_thread),
         "notice_message_id": ticket.notice_message_id, "opened_by": ticket.opened_by,
         "channel": Channel(ticket.channel).value,
-        "updated_at": _dt(ticket.updated_at),
+        "language": ticket.language, "updated_at": _dt(ticket.updated_at),
     }
 
 
@@ -168,7 +179,7 @@ def ticket_from_dict(d: dict[str, Any]) -> Ticket:
         notice_message_id=d.get("notice_message_id"), opened_by=d.get("opened_by"),
         # tickets stored before channels existed all came by mail
         channel=Channel(d.get("channel", "mail")),
-        updated_at=_parse_dt(d["updated_at"]),
+        language=d.get("language"), updated_at=_parse_dt(d["updated_at"]),
     )
 
 

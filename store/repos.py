@@ -57,6 +57,13 @@ class Contacts:
         self._doc.put("contacts", self._doc.new_id("contacts"), contact.to_dict())
         return contact
 
+    def update(self, contact: Contact) -> Contact:
+        doc_id = self._doc.find_id("contacts", "email", contact.email)
+        if doc_id is None:
+            raise KeyError(contact.email)
+        self._doc.put("contacts", doc_id, contact.to_dict())
+        return contact
+
     def remove(self, email: str) -> Contact | None:
         doc_id = self._doc.find_id("contacts", "email", email.strip().lower())
         if doc_id is None:

@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -29,6 +30,15 @@ LOOPBACK = "127.0.0.1"
 
 class ServerUnavailable(RuntimeError):
     """The server software is not installed here (the caller decides: skip or fail)."""
+
+
+def installed_script(name: str) -> str | None:
+    """A console script of this Python's environment: beside `sys.executable` (a venv's
+    bin/, used without activating it), else on PATH."""
+    beside = Path(sys.executable).with_name(name)
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)
 
 
 def free_port() -> int:
@@ -212,9 +222,10 @@ class PymapServer(ImapServer):
         self._proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        exe = shutil.which("pymap")
+        exe = installed_script("pymap")
         if exe is None:
-            raise ServerUnavailable("the pymap script is not on PATH: pip install pymap")
+            raise ServerUnavailable(f"no pymap script beside {sys.executable} or on PATH: "
+                                    "pip install pymap")
         log = self._dir / "pymap.log"
         cmd = [
             exe,

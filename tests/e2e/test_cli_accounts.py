@@ -212,8 +212,10 @@ def test_contact_add_list_remove(ib, acme):
     add_contacts(ib, acme, "bob@acme.example")
     rows = ib("contact", "list", acme, "--json").json()
     assert rows == [
-        {"email": "alice.smith@acme.example", "name": "Alice Smith", "account": "Acme"},
-        {"email": "bob@acme.example", "name": None, "account": "Acme"},
+        {"email": "alice.smith@acme.example", "name": "Alice Smith", "account": "Acme",
+         "language": None, "timezone": None},
+        {"email": "bob@acme.example", "name": None, "account": "Acme", "language": None,
+         "timezone": None},
     ]
     assert show(ib, acme)["contacts"] == 2
     ran = ib("contact", "remove", "ALICE.smith@acme.example")
@@ -233,6 +235,34 @@ def test_contact_list_of_all_accounts(ib, acme):
         "hank@globex.example"]
     text = ib("contact", "list").out
     assert "alice@acme.example" in text and "hank@globex.example" in text
+
+
+def test_a_contacts_language_and_zone_are_set_at_add_and_changed_with_set(ib, acme):
+    ran = ib("contact", "add", acme, "ana@acme.example", "--name", "Ana",
+             "--language", "es", "--timezone", "America/Mexico_City")
+    assert ran.code == 0, ran.err
+    [row] = ib("contact", "list", acme, "--json").json()
+    assert (row["language"], row["timezone"]) == ("es", "America/Mexico_City")
+    assert "(es, America/Mexico_City)" in ib("contact", "list").out
+    ran = ib("contact", "set", "ANA@acme.example", "--language", "en")
+    assert ran.code == 0, ran.err
+    assert "language en, time zone America/Mexico_City" in ran.out
+    ran = ib("contact", "set", "ana@acme.example", "--timezone", "-")
+    assert "time zone default" in ran.out
+    [row] = ib("contact", "list", acme, "--json").json()
+    assert (row["language"], row["timezone"]) == ("en", None)
+
+
+def test_a_language_or_zone_the_desk_cannot_use_is_refused(ib, acme, failure):
+    failure(ib("contact", "add", acme, "ana@acme.example", "--language", "fr"), 2,
+            "--language 'fr'", "en, es")
+    failure(ib("contact", "add", acme, "ana@acme.example", "--timezone", "Mars/Base"), 2,
+            "--timezone 'Mars/Base'")
+    assert ib("contact", "list", acme, "--json").json() == []
+    add_contacts(ib, acme, "ana@acme.example")
+    failure(ib("contact", "set", "ana@acme.example"), 2, "nothing to change")
+    failure(ib("contact", "set", "nobody@acme.example", "--language", "es"), 1,
+            "not a contact")
 
 
 def test_contact_list_empty(ib, acme):

@@ -220,7 +220,7 @@ def test_an_unanswered_ticket_warns_then_breaches(tmp_path: Path, pymap, smtp_si
     bot.run_once(at(4, 11, 45))
     warning = only(sink.new(), "sla_warning")
     assert warning.rcpts == {ANA, BRUNO}
-    assert "response 1 h 15 min left" in warning.subject
+    assert "response 1 business hour 15 min left" in warning.subject
     assert f"[#{number}]" in warning.subject
 
     # Wed 13:30: 6 h 30 min used: the response target is breached; managers hear of it.
@@ -230,14 +230,14 @@ def test_an_unanswered_ticket_warns_then_breaches(tmp_path: Path, pymap, smtp_si
     breach = only(mails, "sla_breach")
     assert len(mails) == 1
     assert breach.rcpts == {ANA, BRUNO, BOSS}
-    assert "response 30 min late" in breach.subject
+    assert "response overdue by 30 business minutes" in breach.subject
     shown = bot.json("ticket", "show", number, "--now", at(4, 13, 30).isoformat())
     assert shown["response_state"] == "breached"
 
     # Wed 14:45: resolution at 7 h 45 min of 10 (77.5%): its warning, once
     bot.run_once(at(4, 14, 45))
     warning = only(sink.new(), "sla_warning")
-    assert "resolution 2 h 15 min left" in warning.subject
+    assert "resolution 2 business hours 15 min left" in warning.subject
 
     # Thu 10:30: resolution at Tue 3 + Wed 7 + Thu 0.5 = 10.5 h: breached, overnight
     bot.run_once(at(5, 10, 30))
@@ -245,7 +245,7 @@ def test_an_unanswered_ticket_warns_then_breaches(tmp_path: Path, pymap, smtp_si
     breach = only(mails, "sla_breach")
     assert len(mails) == 1  # the response breach is not repeated
     assert breach.rcpts == {ANA, BRUNO, BOSS}
-    assert "resolution 30 min late" in breach.subject
+    assert "resolution overdue by 30 business minutes" in breach.subject
 
     # a later sweep sends nothing more
     bot.run_once(at(5, 12))

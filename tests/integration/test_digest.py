@@ -123,16 +123,18 @@ def test_digest_rendered_says_how_late_how_long_left_and_quota(week):
     assert "Since the last digest (Mon 2 Mar 2026, 08:00 CET (Europe/Madrid)): " \
            "5 opened, 2 resolved." in text
     assert f"#{t['T1']} [blocker] Portal down" in text
-    assert "response 1 h late, due Mon 2 Mar 2026, 16:00 CET (Europe/Madrid), unassigned" \
-        in text
-    assert "resolution 1 h left, due Tue 3 Mar 2026, 10:00 CET (Europe/Madrid), Bob" in text
+    assert "response overdue by 1 business hour, due Mon 2 Mar 2026, 16:00 CET " \
+        "(Europe/Madrid), unassigned" in text
+    assert "resolution 1 business hour left, due Tue 3 Mar 2026, 10:00 CET (Europe/Madrid), " \
+        "Bob" in text
     assert "acme (plus): 4 of 5 used (80%)" in text
     assert "response    [....................] 0% (0 of 1 met)" in text
     assert "resolution  [####################] 100% (1 of 1 met)" in text
     assert "resolution  [....................] no targets due yet" in text
     assert "Nothing needs you" not in text
     # the HTML carries the same facts, with inline bars and no remote images
-    assert "1 h late" in html and "1 h left" in html and "4 of 5 used (80%)" in html
+    assert "overdue by 1 business hour" in html and "1 business hour left" in html
+    assert "4 of 5 used (80%)" in html
     assert "width:100%" in html
     assert "<img" not in html and "http://" not in html and "https://" not in html
 
@@ -154,8 +156,8 @@ def test_queued_digest_goes_to_the_managers_and_the_next_one_covers_the_time_sin
         "Support digest 3 Mar 2026: 1 breached, 1 at risk, 1 account near quota"
     body = text_of(mail)
     assert "Since the last digest (Mon 2 Mar 2026, 08:00 CET" in body
-    assert "1 h late" in body and "1 h left" in body
-    assert "1 h late" in html_of(mail)
+    assert "overdue by 1 business hour" in body and "1 business hour left" in body
+    assert "overdue by 1 business hour" in html_of(mail)
 
     # a day later: nothing was opened or resolved since this digest
     smtp_sink.clear()
@@ -255,7 +257,7 @@ def test_cli_digest_json_and_send(week, tmp_path, smtp_sink, capsys):
     assert main([*base, "--send"]) == 0
 
     out = capsys.readouterr()
-    assert "response 1 h late" in out.out
+    assert "response overdue by 1 business hour" in out.out
     assert "digest sent to boss@vendor.example" in out.err
     [mail] = sink_mails(smtp_sink)
     assert mail["X-Intakebot-Kind"] == "digest"

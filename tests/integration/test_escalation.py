@@ -139,11 +139,12 @@ def test_escalation_timeline_over_christmas(tmp_path, smtp_sink):
               for k, n, c in [(m["X-Intakebot-Kind"], label[int(m["X-Intakebot-Ticket"])],
                                clock_named(m))]}
     # how long is left or how late, in business time
-    assert "1 h 30 min left" in by_key["sla_warning", "A", "response"]["Subject"]
-    assert "15 min late" in by_key["sla_breach", "A", "response"]["Subject"]
+    assert "1 business hour 30 min left" in by_key["sla_warning", "A", "response"]["Subject"]
+    assert "response overdue by 15 business minutes" in \
+        by_key["sla_breach", "A", "response"]["Subject"]
     warn_c = text_of(by_key["sla_warning", "C", "resolution"])
     assert "Wed 30 Dec 2026, 17:00 CET (Europe/Madrid)" in warn_c
-    assert "5 h 30 min left" in warn_c
+    assert "5 business hours 30 min left" in warn_c
     best_effort = text_of(by_key["sla_breach", "B", "response"])
     assert "best-effort" in best_effort
     app.close()
@@ -175,8 +176,8 @@ def test_after_downtime_past_both_thresholds_one_breach_per_clock(tmp_path, smtp
         ("sla_breach", "response", AGENTS_AND_BOSS),
     ]
     subjects = {clock_named(m): m["Subject"] for m in mails}
-    assert "5 h late" in subjects["response"]
-    assert "1 h late" in subjects["resolution"]
+    assert "response overdue by 5 business hours" in subjects["response"]
+    assert "resolution overdue by 1 business hour" in subjects["resolution"]
     # and nothing more for the rest of the day, through a restart
     for _ in range(4 * 8):
         clock.advance(minutes=15)
@@ -200,7 +201,7 @@ def test_after_downtime_past_the_warning_only_one_warning(tmp_path, smtp_sink):
     assert app.sweep() == [f"sla_warning #{number} response"]
     app.deliver()
     [warning] = [m for m in sink_mails(smtp_sink) if m["X-Intakebot-Kind"] == "sla_warning"]
-    assert "1 h left" in warning["Subject"]
+    assert "1 business hour left" in warning["Subject"]
     assert "83%" in text_of(warning)
     app.close()
 

@@ -12,10 +12,13 @@ import pytest
 
 from notifier import formatting
 from notifier.compose import KINDS, Composer, CompositionError
+from rules.plans import build_catalogue
 
 MAD = ZoneInfo("Europe/Madrid")
 NOW = datetime(2026, 3, 4, 15, 1, tzinfo=MAD)
 SEVEN_H = timedelta(hours=7)
+HOURS = {"window": build_catalogue()["plus"].window, "zone": "Europe/Madrid", "country": "ES",
+         "subdivision": None, "extra": False}
 QUOTA = {"used": 12, "included": 50, "extra": 0, "remaining": 38, "year_end": date(2027, 1, 1)}
 
 HOSTILE_NAME = "Hi\r\nBcc: evil@x.example\r\n"
@@ -40,8 +43,7 @@ def realistic(kind):
                     response_business=timedelta(hours=6), response_best_effort=False,
                     resolution_due=datetime(2026, 3, 5, 15, 0, tzinfo=MAD),
                     resolution_business=timedelta(hours=10), day_length=SEVEN_H, plan="plus",
-                    support_hours="Mon-Fri 10:00-17:00", support_tz="Europe/Madrid",
-                    quota=QUOTA),
+                    hours=HOURS, quota=QUOTA),
         "agent_new": dict(tz="Europe/Madrid", account="Acme", plan="plus",
                           requester_name="Ann Lee", requester_email="ann@acme.example",
                           cc=["bob@acme.example"], subject="Printer on fire",
@@ -88,6 +90,10 @@ def realistic(kind):
                               subject="Re: Printer on fire"),
         "rate_limited": dict(tz="Europe/Madrid", sender="robot@acme.example", limit=5,
                              subject="Re: Re: Re: Your ticket", at=NOW),
+        "quota_exhausted": dict(tz="Europe/Madrid", account="Acme", plan="plus",
+                                sender_name="Ann Lee", sender="ann@acme.example",
+                                subject="Printer on fire", used=50, included=50, extra=0,
+                                year_end=date(2027, 1, 1), at=NOW),
         "sign_in": dict(tz="Europe/Madrid", name="Ann Lee", staff=False,
                         link="http://127.0.0.1:8025/login/abc.def",
                         expires_at=NOW + timedelta(minutes=15)),
@@ -108,7 +114,7 @@ def realistic(kind):
               "ack", "refused_quota", "resolved", "reopened"}
           else "Ann Lee <ann@acme.example>")
     ticket = None if kind in ("refused_unauthorised", "refused_quota", "digest",
-                              "rate_limited", "sign_in",
+                              "rate_limited", "quota_exhausted", "sign_in",
                               "sign_in_refused") else 42
     return to, contexts[kind], ticket
 
@@ -235,7 +241,10 @@ def test_ack_shows_times_in_the_requesters_zone_with_the_zone_named(composer):
     assert "Thu 5 Mar 2026, 09:00 EST (America/New_York)" in text
     assert "Thu 5 Mar 2026, 05:00 EST (America/New_York)" in html
     assert "6 business hours" in text and "10 business hours" in text
-    assert "Mon-Fri 10:00-17:00 (Europe/Madrid)" in text
+    # one zone: the support window too is in New York time, Madrid named once
+    assert "Mon-Fri 04:00-11:00 your time (10:00-17:00 in Madrid), excluding public " \
+        "holidays in Spain." in " ".join(text.split())
+    assert "CET" not in text and "Europe/Madrid" not in text
     assert "the service is currently unavailable" in text
     assert "Severity: blocker" in text and "[#42]" in text
     assert "12 used of 50" in text and "38 remaining" in text
@@ -305,9 +314,9 @@ def test_digest_groups_by_account_and_draws_compliance_bars(composer):
     text, html = parts(parsed)
     assert parsed["Subject"] == ("Support digest 4 Mar 2026: 1 breached, 1 at risk, "
                                  "1 account near quota")
-    assert "response 3 business days 5 h late" in text  # 26 h at 7 h a business day
+    assert "response overdue by 3 business days 5 hours" in text  # 26 h at 7 h a day
     assert text.index("BREACHED") < text.index("#7 Login page slow") < text.index("AT RISK")
-    assert "response 1 h left" in text
+    assert "response 1 business hour left" in text
     assert "response    [################....] 80% (8 of 10 met)" in text
     assert "resolution  [#############.......] 66% (2 of 3 met)" in text
     assert 'width="80%"' in html and 'width="66%"' in html and "<img" not in html
@@ -389,10 +398,14 @@ def test_business_durations(delta, expected):
 
 
 @pytest.mark.parametrize(("delta", "day_length", "expected"), [
-    (timedelta(hours=3, minutes=20), None, "3 h 20 min left"),
-    (-timedelta(days=1, hours=2, minutes=5), None, "1 day 2 h late"),
-    (-timedelta(hours=9), SEVEN_H, "1 business day 2 h late"),
-    (timedelta(minutes=5), None, "5 min left"),
+    (timedelta(hours=3, minutes=20), None, "3 hours 20 min left"),
+    (timedelta(hours=3, minutes=20), SEVEN_H, "3 business hours 20 min left"),
+    (-timedelta(days=1, hours=2, minutes=5), None, "overdue by 1 day 2 hours"),
+    (-timedelta(hours=9), SEVEN_H, "overdue by 1 business day 2 hours"),
+    (-timedelta(hours=7), SEVEN_H, "overdue by 1 business day"),
+    (-timedelta(minutes=30), SEVEN_H, "overdue by 30 business minutes"),
+    (-timedelta(seconds=20), SEVEN_H, "overdue by less than a minute"),
+    (timedelta(minutes=5), None, "5 minutes left"),
     (timedelta(0), None, "due now"),
 ])
 def test_left_or_late(delta, day_length, expected):
