@@ -1,8 +1,9 @@
 """Every benchmark in one command: `python3 bench/run.py [--quick]`.
 
-Prints, in order: the business-calendar cost, the store's commit cost and
-start-up time against closed history, intake throughput from IMAP beside its
-fetch-and-parse floor, and the acknowledgement latency of the running bot.
+Prints, in order: the command line's start-up and the running bot's shutdown,
+the business-calendar cost, the store's commit cost and start-up time against
+closed history, intake throughput from IMAP beside its fetch-and-parse floor,
+and the acknowledgement latency of the running bot.
 Figures only; nothing here asserts a timing.
 """
 
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="smaller sizes (store up to 10k tickets, 500 messages, 20 acks)")
     args = ap.parse_args(argv)
     runs = [
+        ("command start-up and shutdown",
+         ["bench_startup.py"] + (["--runs", "7", "--stops", "1"] if args.quick else [])),
         ("business calendar", ["bench_calendar.py"]),
         ("store", ["bench_store.py"] + (["--sizes", "1000,10000"] if args.quick else [])),
         ("intake", ["bench_intake.py"] + (["--n", "500"] if args.quick else [])),
