@@ -296,12 +296,13 @@ class Composer:
             msg["Auto-Submitted"] = "auto-replied" if answers else "auto-generated"
             # Outlook/Exchange honour this and send no out-of-office back to us
             msg["X-Auto-Response-Suppress"] = "All"
-        msg["Content-Language"] = lang
         msg["X-Intakebot-Kind"] = kind
         if ticket is not None:
             msg["X-Intakebot-Ticket"] = str(int(ticket))
         msg.set_content(text)
         msg.add_alternative(html, subtype="html")
+        # after the body: set_content and add_alternative move Content-* headers away
+        msg["Content-Language"] = lang
         _check_addresses(msg)
         return msg
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from datetime import date, datetime, timedelta
 from email import policy
 from email.header import decode_header, make_header
@@ -178,6 +179,7 @@ def test_every_kind_serialises_and_reparses_to_the_same_headers(composer, kind, 
     assert parsed["In-Reply-To"] == "<parent@acme.example>"
     assert parsed["References"] == "<root@acme.example> <parent@acme.example>"
     assert parsed["X-Intakebot-Kind"] == kind
+    assert parsed["Content-Language"] == "en"
     text, html = parts(parsed)
     assert text.strip() and html.strip()
     if evil:
@@ -410,3 +412,28 @@ def test_business_durations(delta, expected):
 ])
 def test_left_or_late(delta, day_length, expected):
     assert formatting.left_or_late(delta, day_length) == expected
+
+
+# kinds whose templates do not use the catalog yet (the support center's sign-in mails)
+NOT_YET_TRANSLATED = {"digest", "sign_in", "sign_in_refused"}
+_ENGLISH_WORDS = re.compile(r"\b(the|you|your|and|of|is|please|with|was|has|will|this|"
+                            r"hello|thank)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_in_spanish_has_no_english_left(composer, kind):
+    """Every sentence of every kind is in the catalog: rendered in Spanish with neutral
+    data, no English word remains (the subject, text and HTML, and Content-Language)."""
+    to, ctx, ticket = realistic(kind)
+    neutral = {k: ("Xyz" if isinstance(v, str) and k in SENDER_WRITTEN else v)
+               for k, v in ctx.items()}
+    if kind in NOT_YET_TRANSLATED:
+        pytest.skip(f"{kind}'s templates are not in the catalog yet")
+    msg = composer.compose(kind, to, {**neutral, "lang": "es"}, message_id="<x@vendor.example>",
+                           date=NOW, ticket=ticket)
+    parsed = roundtrip(msg)[1]
+    assert parsed["Content-Language"] == "es"
+    text, html = parts(parsed)
+    visible = re.sub(r"<[^>]+>", " ", html)
+    for part in (str(parsed["Subject"]), text, visible):
+        assert not _ENGLISH_WORDS.findall(part), part
