@@ -24,8 +24,10 @@ EX_TEMPFAIL = 75
 
 
 def setup_logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from intakebot.logs import handler
+
+    # times in UTC with Z (intakebot/logs.py): a local time without its zone is ambiguous
+    logging.basicConfig(level=getattr(logging, level), handlers=[handler(sys.stderr)])
     # aiosmtpd logs every SMTP session (and its own readiness probe) at INFO
     logging.getLogger("mail.log").setLevel(logging.WARNING if level != "DEBUG" else logging.DEBUG)
     # library chatter only at DEBUG: APScheduler's "Running job ...", and its "skipped:

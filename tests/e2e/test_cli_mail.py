@@ -66,6 +66,18 @@ def sent_mail(data_dir):
 # -- ingest
 
 
+def test_the_log_lines_of_a_command_say_their_zone(cli_process, write_eml):
+    path = write_eml("lost.eml", "zed@nowhere.example", "Hello", "Is anyone there?\n",
+                     to=SUPPORT)
+    ran = cli_process("--data-dir", "data", "ingest", str(path))
+    assert ran.code == 0, ran.err
+    lines = [line for line in ran.err.splitlines() if " INFO " in line]
+    assert lines, ran.err
+    # UTC with Z (or an offset): never a bare local time
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO ", line)
+               for line in lines), lines
+
+
 def test_ingest_opens_a_ticket_for_an_authorised_contact(ib, acme, request_eml):
     ran, number = ingest(ib, request_eml)
     assert "new_ticket" in ran.out
