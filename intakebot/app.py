@@ -256,6 +256,7 @@ class Runner:
                 id="digest")
         self.poller_thread: threading.Thread | None = None
         self.listener = None
+        self.web = None  # the support center, when [web] enabled
 
     @staticmethod
     def _guard(job):
@@ -280,6 +281,15 @@ class Runner:
         if app.listener_enabled:
             self.listener = app.listener()
             self.listener.start()
+        if app.config.web.enabled:
+            from intakebot.webserver import WebServer
+
+            web = WebServer(app, after_commit=self.kick_delivery)
+            try:
+                web.start()
+                self.web = web
+            except OSError as exc:  # mail matters more: the bot runs on without it
+                log.error("%s; the bot runs without it (see [web] listen)", exc)
         if app.config.imap is not None:
             poller = app.poller()
             self.poller_thread = threading.Thread(
@@ -293,6 +303,8 @@ class Runner:
         self.stop_event.set()
         if self.listener is not None:
             self.listener.stop()
+        if self.web is not None:
+            self.web.stop()
         self.scheduler.shutdown(wait=True)
         if self.poller_thread is not None:
             self.poller_thread.join(timeout=120)

@@ -40,10 +40,11 @@ def _register() -> None:
         commands_setup,
         commands_store,
         commands_tickets,
+        commands_web,
     )
 
     for module in (commands_setup, commands_rules, commands_store, commands_bot,
-                   commands_tickets):
+                   commands_tickets, commands_web):
         for command in module.COMMANDS:
             cli.add_command(command)
     for extra in (commands_phone, commands_people):

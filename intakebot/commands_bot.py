@@ -115,6 +115,9 @@ def _run_forever(app: App) -> None:
         lines.append(f"  outbound mail written to the Maildir {app.maildir.resolve()}")
     else:
         lines.append(f"  outbound mail via {config.smtp.host}:{config.smtp.effective_port}")
+    if runner.web is not None:
+        lines.append(f"  support center on http://{config.web.listen}/ (links in mail: "
+                     f"{config.web.base_url})")
     lines.append("  stop with Ctrl-C or SIGTERM")
     click.echo("\n".join(lines), err=True)
     stop.wait()

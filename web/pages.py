@@ -1,0 +1,199 @@
+"""A contact's pages: the account's tickets, one ticket's conversation and reply form, its
+files, and the new-ticket form with what it will cost.
+
+Every read goes through `store.portal.AccountView` (scoped to the contact's account in
+the query itself: another account's ticket or file is a 404); every change goes
+through the intake service the mail path uses, so a reply here is the same
+customer-reply transition as a mail, and a new ticket takes the same opening path.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+
+from intake import service
+from rules.lifecycle import Inbound, ReplyRoute, reply_route
+from rules.plans import SEVERITY_MEANINGS, Severity
+from rules.text import TEXT_LIMIT, clean_text, one_line
+from rules.ticket import Channel
+from store.outbox_writer import OutboxWriter
+from store.portal import AccountView
+from store.quota import quota_for
+from web import views
+from web.site import Site
+
+
+def _signed_in(site: Site, uow, request: Request):
+    """(identity, view) of a signed-in contact, or the response that sends others away."""
+    who = site.identity(uow, request)
+    if who is None:
+        return None, site.to_sign_in(request)
+    if who.staff:
+        return None, RedirectResponse("/staff", status_code=303)
+    return who, AccountView(uow, who.contact.account)
+
+
+def tickets(site: Site, request: Request, form) -> Response:
+    policy, now = site.deps.policy, site.now()
+    show_all = request.query_params.get("status") == "all"
+    with site.deps.store.unit_of_work() as uow:
+        who, view = _signed_in(site, uow, request)
+        if who is None:
+            return view
+        account = view.account()
+        tz = views.zone(policy, who.contact, account)
+        rows = [views.ticket_row(t, policy.clocks(t, account.plan, now), tz)
+                for t in view.tickets(include_closed=show_all)]
+        quota = quota_for(uow, policy.plans, policy.tz, account, now)
+    rows.sort(key=lambda r: (not r["active"], -r["number"]))  # open first, newest first
+    return site.render(request, "tickets.html", who, rows=rows, show_all=show_all,
+                       account=account.name, plan=account.plan, tz=tz.key,
+                       quota=views.quota_line(quota), phone=policy.phone_line(account.plan))
+
+
+def ticket(site: Site, request: Request, form, *, problem: str | None = None,
+           status: int = 200) -> Response:
+    policy, now = site.deps.policy, site.now()
+    number = request.path_params["number"]
+    with site.deps.store.unit_of_work() as uow:
+        who, view = _signed_in(site, uow, request)
+        if who is None:
+            return view
+        t = view.ticket(number)
+        if t is None:
+            return site.error(request, 404)
+        account = view.account()
+        tz = views.zone(policy, who.contact, account)
+        names = {c.email: c.name for c in uow.contacts.for_account(account.name) if c.name}
+        items = views.conversation(t, view.timeline(number), site.deps.staff, tz, names)
+        row = views.ticket_row(t, policy.clocks(t, account.plan, now), tz)
+        open_to_reply = reply_route(t, now, site.deps.settings.reopen_days) \
+            is not ReplyRoute.NEW_TICKET
+    return site.render(request, "ticket.html", who, status, ticket=row, items=items,
+                       tz=tz.key, can_reply=open_to_reply, problem=problem,
+                       opened=request.query_params.get("new") == "1")
+
+
+def _uploads(site: Site, form: FormData) -> tuple[str, ...]:
+    """The files of a form, kept like a mail's attachments (under a fresh owner key)."""
+    owner = f"web-{secrets.token_hex(8)}"
+    kept = []
+    for item in form.getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            data = item.file.read()
+            if data:
+                kept.append(site.deps.store.files.put_attachment(owner, item.filename, data))
+    return tuple(kept)
+
+
+def reply(site: Site, request: Request, form: FormData) -> Response:
+    now, number = site.now(), request.path_params["number"]
+    with site.deps.store.unit_of_work() as uow:
+        who, view = _signed_in(site, uow, request)
+        if who is None:
+            return view
+        t = view.ticket(number)
+        if t is None:
+            return site.error(request, 404)
+        if not site.form_ok(request, form, who):
+            return site.error(request, 403, "This form has expired: reload the page.")
+        text = clean_text(str(form.get("text") or "")).strip()[:TEXT_LIMIT]
+        if reply_route(t, now, site.deps.settings.reopen_days) is ReplyRoute.NEW_TICKET:
+            problem = "This ticket is closed: please open a new one."
+        elif not text and not form.getlist("files"):
+            problem = "Write something before sending."
+        else:
+            problem = None
+        if problem is None:
+            inbound = Inbound(at=now, sender=who.email, text=text or "(files attached)",
+                              attachments=_uploads(site, form))
+            service.customer_reply(uow, OutboxWriter(uow, site.deps.addressing, now), t,
+                                   inbound, reopen_days=site.deps.settings.reopen_days,
+                                   now=now)
+            uow.commit()
+    if problem is not None:
+        return ticket(site, request, None, problem=problem, status=400)
+    site.deps.queued()
+    return RedirectResponse(f"/tickets/{number}#latest", status_code=303)
+
+
+def attachment(site: Site, request: Request, form) -> Response:
+    p = request.path_params
+    with site.deps.store.unit_of_work() as uow:
+        who, view = _signed_in(site, uow, request)
+        if who is None:
+            return view
+        path = view.attachment(p["number"], p["seq"], p["index"])
+    if path is None:
+        return site.error(request, 404)
+    # always a download, never rendered here: a file's HTML must not run on our origin
+    return FileResponse(site.deps.store.files.path(path), media_type="application/octet-stream",
+                        filename=path.rsplit("/", 1)[-1],
+                        headers={"X-Content-Type-Options": "nosniff",
+                                 "Cache-Control": "no-store"})
+
+
+def _preview(uow, site: Site, contact, account, now, tz) -> dict:
+    """What a ticket sent now would cost and bring, from the same rules that open it."""
+    lines, last = [], None
+    for severity in Severity:
+        a = service.assess(uow, site.deps.policy, account, service.Request(
+            contact=contact, subject="", text="", at=now, channel=Channel.WEB,
+            severity=severity))
+        due = a.due.response_due
+        lines.append({"severity": severity.value, "accept": a.quota.accept,
+                      "overage": a.quota.overage, "best_effort": a.due.response_best_effort,
+                      "due": views.short(due, tz) if due else None})
+        last = a
+    status = last.quota.status
+    return {"remaining": status.remaining, "quota": views.quota_line(status), "lines": lines}
+
+
+def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
+    policy, now, s = site.deps.policy, site.now(), site.deps.settings
+    fields = {"subject": "", "description": "", "severity": ""}
+    refusal = problem = None
+    with site.deps.store.unit_of_work() as uow:
+        who, view = _signed_in(site, uow, request)
+        if who is None:
+            return view
+        account = view.account()
+        tz = views.zone(policy, who.contact, account)
+        if form is not None:
+            if not site.form_ok(request, form, who):
+                return site.error(request, 403, "This form has expired: reload the page.")
+            fields = {"subject": one_line(str(form.get("subject") or ""))[:250],
+                      "description": clean_text(str(form.get("description") or "")).strip(),
+                      "severity": str(form.get("severity") or "")}
+            chosen = fields["severity"] if fields["severity"] in set(Severity) else None
+            if not fields["subject"]:
+                problem = "Please give your request a subject."
+            elif view.opened_by_since(who.email, now - timedelta(hours=1)) \
+                    >= s.per_contact_per_hour:
+                problem = (f"You have opened {s.per_contact_per_hour} tickets here within the "
+                           "hour; please add to one of them, or try again later.")
+            else:
+                request_ = service.Request(
+                    contact=who.contact, subject=fields["subject"],
+                    text=fields["description"][:TEXT_LIMIT] or fields["subject"], at=now,
+                    channel=Channel.WEB, severity=Severity(chosen) if chosen else None,
+                    severity_why="you chose it in the support center")
+                opened = service.open_request(
+                    uow, OutboxWriter(uow, site.deps.addressing, now), policy, request_,
+                    now=now, attachments=_uploads(site, form), mail_refusal=True)
+                uow.commit()
+                site.deps.queued()
+                if opened.ticket is not None:
+                    return RedirectResponse(f"/tickets/{opened.ticket.number}?new=1",
+                                            status_code=303)
+                refusal = opened.reason
+        preview = _preview(uow, site, who.contact, account, now, tz)
+    meanings = [{"value": sev.value, "meaning": SEVERITY_MEANINGS[sev]} for sev in Severity]
+    return site.render(request, "new.html", who, 400 if problem else 200, fields=fields,
+                       preview=preview, meanings=meanings, tz=tz.key, problem=problem,
+                       refusal=refusal, plan=account.plan)

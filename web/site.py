@@ -1,0 +1,73 @@
+"""What every support-center handler shares: the parts, the signing keys, the signed-in
+identity, CSRF tokens, and rendering a page (or an error page) with the cookies it needs."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from web import auth
+from web.auth import NONCE_COOKIE, SESSION_COOKIE, Identity, Keys
+from web.deps import Deps
+from web.render import page
+
+_ERRORS = {400: "This request cannot be handled.", 403: "This form has expired.",
+           404: "There is nothing here.", 405: "This page cannot be used that way.",
+           413: "That is more than the support center accepts at once.",
+           429: "Too many requests."}
+
+
+class Site:
+    """What every handler needs: the parts, the keys, and the request's identity."""
+
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.keys = Keys(deps.secret)
+
+    def now(self):
+        return self.deps.clock()
+
+    def identity(self, uow, request: Request) -> Identity | None:
+        return auth.current(uow, self.deps, self.keys, request.cookies.get(SESSION_COOKIE),
+                            self.now())
+
+    def nonce(self, request: Request) -> str:
+        """The visitor's random cookie that anonymous forms are signed with."""
+        found = request.cookies.get(NONCE_COOKIE)
+        if found:
+            return found
+        if getattr(request.state, "new_nonce", None) is None:
+            request.state.new_nonce = secrets.token_urlsafe(24)
+        return request.state.new_nonce
+
+    def csrf(self, request: Request, who: Identity | None) -> str:
+        holder = f"session:{who.session.csrf}" if who else f"anon:{self.nonce(request)}"
+        return self.keys.form_token(holder)
+
+    def form_ok(self, request: Request, form: FormData, who: Identity | None) -> bool:
+        if who is not None:
+            return self.keys.form_ok(f"session:{who.session.csrf}", form.get("csrf"))
+        nonce = request.cookies.get(NONCE_COOKIE)
+        return self.keys.form_ok(f"anon:{nonce}" if nonce else None, form.get("csrf"))
+
+    def render(self, request: Request, name: str, who: Identity | None, status: int = 200,
+               **context) -> Response:
+        s = self.deps.settings
+        response = page(name, status, support_name=s.support_name, who=who,
+                        csrf=self.csrf(request, who), **context)
+        new = getattr(request.state, "new_nonce", None)
+        if new and not request.cookies.get(NONCE_COOKIE):
+            response.set_cookie(NONCE_COOKIE, new, httponly=True, samesite="lax",
+                                secure=s.secure, path="/")
+        return response
+
+    def error(self, request: Request, status: int, message: str | None = None) -> Response:
+        return self.render(request, "error.html", None, status, status_code=status,
+                           message=message or _ERRORS.get(status, "Something went wrong."))
+
+    def to_sign_in(self, request: Request) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/?next={target}", status_code=303)
