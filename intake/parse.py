@@ -116,7 +116,8 @@ def parse(raw: bytes, received_at: datetime, *, max_bytes: int = 25 * 1024 * 102
     if received_at.tzinfo is None or received_at.utcoffset() is None:
         raise ValueError("received_at must be timezone-aware")
     if len(raw) > max_bytes:
-        raise ParseError(f"message is {len(raw)} bytes, over the limit of {max_bytes}")
+        raise ParseError(f"message is {len(raw)} bytes, over the limit of {max_bytes} "
+                         "([intake] max_message_bytes)")
     if not raw.strip():
         raise ParseError("message is empty")
     try:
@@ -158,7 +159,7 @@ def _build(parsed, raw: bytes, received_at: datetime) -> InboundMail:
         in_reply_to=_ids(msg.get_all("in-reply-to") or ()),
         references=_ids(msg.get_all("references") or ()),
         headers=HeaderMap({
-            name: tuple(one_line(_decode(v), 2000) for v in msg.get_all(name) or ())
+            name: tuple(_header_value(name, v) for v in msg.get_all(name) or ())
             for name in CLASSIFIER_HEADERS
         }),
         text=clean_text(text),
@@ -181,6 +182,21 @@ def _addresses(pairs) -> list[tuple[str, str]]:
         if "@" in address:
             out.append((address, one_line(_decode(str(pair[0])), 200)))
     return out
+
+
+# Authentication-Results is read as our MX wrote it: never RFC 2047-decoded (a
+# sender-chosen value copied into it, such as the envelope sender, could decode
+# into "; dkim=pass ...") and never cut (a cut could end inside a forged
+# header.d); intake/authentication.py refuses values that are too long.
+_RAW_HEADERS = frozenset({"authentication-results"})
+_RAW_LIMIT = 64 * 1024
+
+
+def _header_value(name: str, value) -> str:
+    if name in _RAW_HEADERS:
+        text = value if isinstance(value, str) else str(value)
+        return " ".join(text.split())[:_RAW_LIMIT]
+    return one_line(_decode(value), 2000)
 
 
 def _return_path(msg: Message) -> str | None:

@@ -301,6 +301,18 @@ def _forged(number: int, headers: list[tuple[str, str]]) -> bytes:
                        "Sorry, this cannot be fixed. Bye.\n#resolve\n")
 
 
+def _padded_to_cut(cut: int) -> str:
+    head = f"{MX}; " + "".join(f"dkim=fail header.d=pad{i}.evil.example header.s=s{i};\r\n "
+                                for i in range(30))
+    signer = "dkim=pass header.d=vendor.example"
+    for n in range(1, cut):  # the filler length that makes a cut land right after signer
+        value = (f"{head}dkim=fail header.d=f.evil.example header.s={'x' * n};\r\n {signer}"
+                 ".evil.example; dmarc=fail header.from=vendor.example")
+        if " ".join(value.split())[:cut].endswith(signer):
+            return value
+    raise AssertionError("no filler length fits")
+
+
 FORGERIES = {
     "two From addresses": [
         ("Authentication-Results", f"{MX}; dmarc=pass header.from=vendor.example"),
@@ -314,6 +326,17 @@ FORGERIES = {
         ("From", f"Ann <{ANN}>")],
     "dmarc pass for another domain": [
         ("Authentication-Results", f"{MX}; dmarc=pass header.from=evil.example"),
+        ("From", f"Ann <{ANN}>")],
+    # our MX copies the envelope sender, which the forger chose, into its header; as an
+    # RFC 2047 encoded word it would decode into a pass
+    "encoded word in a copied value": [
+        ("Authentication-Results",
+         f"{MX}; dmarc=fail header.from=vendor.example; spf=pass smtp.mailfrom="
+         "=?utf-8?q?a=3B_dkim=3Dpass_header.d=3Dvendor.example_header.i=3D?=@evil.example"),
+        ("From", f"Ann <{ANN}>")],
+    # the forger's own signatures pad our MX's header so that a cut at 2,000 characters
+    # would end inside his last header.d, leaving "vendor.example", and drop dmarc=fail
+    "padding up to a cut": [("Authentication-Results", _padded_to_cut(2000)),
         ("From", f"Ann <{ANN}>")],
 }
 
