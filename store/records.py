@@ -7,6 +7,7 @@ One record type after another, each with its pair of (de)serialisers: long, flat
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -209,11 +210,26 @@ def _payload_to_dict(notice: Notice) -> dict[str, Any]:
     return _json_value(notice.payload())
 
 
+def _upgrade(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A payload written before the typed notices, in their terms (rows still pending
+    or kept for bounces when the bot is upgraded)."""
+    if kind == "refused_unauthorised" and "contacts" in data:
+        data = dict(data)
+        # the old rows kept a name, or else the address: addresses are never shown now
+        listed = data.pop("contacts") or []
+        data["contact_names"] = [c for c in listed if "@" not in c]
+        data["unnamed_contacts"] = sum(1 for c in listed if "@" in c)
+    return data
+
+
 def _payload_from_dict(kind: str, audience: str | None, data: dict[str, Any]) -> Notice:
     cls = notice_class(kind, audience)
     times, tuples = datetime_fields(cls), tuple_fields(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
     values = {}
-    for name, value in data.items():
+    for name, value in _upgrade(kind, data).items():
+        if name not in known:
+            continue  # a key an older version wrote (e.g. the refused sender's address)
         if name in times:
             value = _parse_dt(value)
         elif name in tuples:
@@ -309,6 +325,9 @@ class InboundOutcome:
     source: str = ""  # "imap:INBOX:1234", "smtp", "pipe"
     # whether a mail was queued back to the sender (refusal limits count only these)
     answered: bool = False
+    # a quarantined message's size as received (its archive holds only the headers
+    # when the mailbox said it was over the limit and it was not downloaded)
+    size: int | None = None
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)
@@ -319,6 +338,10 @@ class InboundOutcome:
     def refused(self) -> bool:
         return self.outcome.refused
 
+    @property
+    def quarantined(self) -> bool:
+        return self.outcome is Outcome.QUARANTINE
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "sha256": self.sha256, "message_id": self.message_id,
@@ -326,6 +349,7 @@ class InboundOutcome:
             "ticket": self.ticket, "received_at": _dt(self.received_at),
             "recorded_at": _dt(self.recorded_at), "sender": self.sender,
             "reason": self.reason, "source": self.source, "answered": self.answered,
+            "size": self.size,
         }
 
     @classmethod
@@ -335,4 +359,5 @@ class InboundOutcome:
             ticket=d["ticket"], received_at=_parse_dt(d["received_at"]),
             recorded_at=_parse_dt(d["recorded_at"]), sender=d["sender"],
             reason=d["reason"], source=d["source"], answered=d.get("answered", False),
+            size=d.get("size"),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import datetime
 
 from store.document import Document
@@ -15,6 +16,9 @@ from store.records import (
     _dt,
     normalise_message_id,
 )
+
+
+log = logging.getLogger("intakebot.store")
 
 
 class Accounts:
@@ -103,7 +107,13 @@ class Outbox:
 
     def due(self, now: datetime) -> list[OutboxRow]:
         """Pending rows whose next attempt is due, oldest first."""
-        rows = [OutboxRow.from_dict(d) for d in self._doc.find_all("outbox", "pending", True)]
+        rows = []
+        for d in self._doc.find_all("outbox", "pending", True):
+            try:
+                rows.append(OutboxRow.from_dict(d))
+            except (KeyError, TypeError, ValueError) as exc:
+                # one row this version cannot read must not hold back every other mail
+                log.error("outbox row %s cannot be read and is skipped: %r", d.get("id"), exc)
         return sorted((r for r in rows if r.next_attempt_at <= now),
                       key=lambda r: (r.next_attempt_at, r.created_at))
 
@@ -162,6 +172,18 @@ class Inbound:
     def by_sha(self, sha256: str) -> InboundOutcome | None:
         d = self._doc.find("inbound", "sha", sha256)
         return None if d is None else InboundOutcome.from_dict(d)
+
+    def quarantined(self) -> list[InboundOutcome]:
+        """Messages whose recorded outcome is quarantine, oldest first."""
+        found = [InboundOutcome.from_dict(d) for d in self._doc.docs("inbound")
+                 if d["outcome"] == "quarantine"]  # a scan: the CLI asks, rarely
+        return sorted(found, key=lambda o: o.received_at)
+
+    def forget(self, sha256: str) -> None:
+        """Drop a message's outcome, so that it is handled as new (a quarantine release)."""
+        doc_id = self._doc.find_id("inbound", "sha", sha256)
+        if doc_id is not None:
+            self._doc.put("inbound", doc_id, None)
 
     def by_message_id(self, mid: str) -> list[InboundOutcome]:
         """Every recorded message with this Message-ID (senders may differ), oldest first."""

@@ -401,3 +401,36 @@ def test_a_second_deliverer_leaves_the_outbox_to_the_one_running(app, clock, smt
         assert smtp_sink.messages == []
     assert {d.result for d in app.deliver()} == {"sent"}
     assert len(smtp_sink.messages) == 2
+
+
+def test_mail_queued_by_the_version_before_typed_notices_is_still_delivered(
+        tmp_path, clock, smtp_sink):
+    """An upgrade with mail still in the outbox: rows as the bot wrote them before the
+    typed notices (no audience; a refusal listing a contact by address)."""
+    import json
+
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    seed(app, clock())
+    app.close()
+    hot = tmp_path / "data" / "intakebot.json"
+    doc = json.loads(hot.read_text())
+    when = clock().isoformat()
+    old = {"id": "old-1", "kind": "refused_unauthorised", "to": ["eve@acme.example"], "cc": [],
+           "ticket": None, "message_id": "<refused_unauthorised.abc@vendor.example>",
+           "in_reply_to": None, "references": [], "status": "pending", "attempts": 0,
+           "data": {"subject": "Printer", "sender": "eve@acme.example", "sender_name": "Eve",
+                    "account": "acme", "contacts": ["Alice Ruiz", "carol@acme.example"],
+                    "spoof_suspected": False},
+           "next_attempt_at": when, "created_at": when, "sent_at": None,
+           "last_attempt_at": None, "last_error": None}
+    doc.setdefault("outbox", {})["900"] = old
+    hot.write_text(json.dumps(doc))
+
+    app = make_app(tmp_path / "data", clock, smtp_sink.port)
+    [done] = app.deliver()
+    app.close()
+
+    assert done.result == "sent"
+    [mail] = sink_mails(smtp_sink)
+    body = text_of(mail)
+    assert "Alice Ruiz" in body and "carol@acme.example" not in body and "1 more" in body
