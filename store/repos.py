@@ -17,7 +17,6 @@ from store.records import (
     normalise_message_id,
 )
 
-
 log = logging.getLogger("intakebot.store")
 
 
