@@ -107,18 +107,21 @@ class Words:
         past two days, '3 business days 6 hours'."""
         return self._span(_minutes(delta), _minutes(day_length), True, days_from=2)
 
-    def left_or_late(self, delta: timedelta, day_length: timedelta | None = None) -> str:
+    def left_or_late(self, delta: timedelta, day_length: timedelta | None = None,
+                     overdue: bool | None = None) -> str:
         """'3 business hours 20 min left' for a positive delta, 'overdue by 1 business day
         2 hours' for a negative one.
 
         With day_length the time is business time and its days are business days of
         that length; without it, calendar time. Minutes are dropped once the delta
-        reaches a day: nobody acts on them at that scale.
+        reaches a day: nobody acts on them at that scale. `overdue=True` (a breached
+        clock) reads as overdue also when no business minute has passed since it was
+        due (a target due at closing time, read the next morning).
         """
         total = _minutes(delta)
-        late = delta < timedelta(0)
+        late = delta < timedelta(0) if overdue is None else overdue
         if total == 0:
-            return self._("overdue by less than a minute") if late else self._("due now")
+            return self._("overdue") if late else self._("due now")
         span = self._span(total, _minutes(day_length) if day_length else 24 * 60,
                           day_length is not None, days_from=1)
         return self._("overdue by %(duration)s", duration=span) if late \

@@ -2,7 +2,8 @@
 
 `imap_server` runs each test against pymap and against Dovecot. The servers live for the
 whole session; every test starts from an empty mailbox (`clear()`), so tests stay fast.
-Dovecot missing: the Dovecot half is skipped on a laptop and fails when CI=true.
+Dovecot missing: the Dovecot half is skipped on a laptop and fails when CI=true; the same
+for `chromium` (headless Chromium for rendered mail, tests/browser.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 
 import pytest
 
+from tests.browser import BrowserUnavailable, start_chromium
 from tests.servers import (
     DovecotServer,
     ImapServer,
@@ -32,9 +34,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.imap)
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str, what: str = "the Dovecot half of the suite") -> None:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI must run the Dovecot half of the suite)", pytrace=False)
+        pytest.fail(f"{reason} (CI must run {what})", pytrace=False)
     pytest.skip(reason)
 
 
@@ -71,6 +73,18 @@ def imap_server(request: pytest.FixtureRequest) -> ImapServer:
     server: ImapServer = request.getfixturevalue(f"{request.param}_server")
     server.clear()
     return server
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory: pytest.TempPathFactory):
+    """A headless Chromium driven by Selenium (tests/browser.py). Missing: the browser
+    tests are skipped on a laptop and fail when CI=true."""
+    try:
+        driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
+    except BrowserUnavailable as exc:
+        _unavailable(str(exc), "the browser tests")
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture

@@ -58,6 +58,9 @@ def test_an_overdue_target_reads_as_overdue_in_business_time():
     assert ES.left_or_late(timedelta(hours=1, minutes=20), SEVEN_H) == \
         "1 hora hábil y 20 min de margen"
     assert EN.left_or_late(timedelta(0), SEVEN_H) == "due now"
+    # breached at closing time and read the next morning: no business minute late, but late
+    assert EN.left_or_late(timedelta(0), SEVEN_H, overdue=True) == "overdue"
+    assert ES.left_or_late(timedelta(0), SEVEN_H, overdue=True) == "plazo vencido"
 
 
 def test_percent_follows_the_language():
