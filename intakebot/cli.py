@@ -58,8 +58,10 @@ _register()
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="intakebot",
-                 standalone_mode=False)
+        # without standalone mode click returns (not raises) the code of a command's
+        # `Exit` (ingest's 75 for the MTA): it must reach the process's exit status
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="intakebot",
+                        standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
@@ -73,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":
