@@ -198,16 +198,14 @@ class ContextBuilder:
 
     def _sign_in(self, uow, row, ticket):
         d = row.payload
-        contact = uow.contacts.get(row.to[0])
-        name = contact.name if contact and contact.name else ""
-        tz = getattr(contact, "timezone", None) if contact else None
-        return {"tz": tz or self.policy.tz.key, "link": d.link, "expires_at": d.expires_at,
-                "staff": d.staff, "name": name}
+        return {**self._reader(uow, None, row.to[0]), "link": d.link,
+                "expires_at": d.expires_at, "staff": d.staff,
+                "name": self._greeting_name(uow, row.to[0])}
 
     def _sign_in_refused(self, uow, row, ticket):
         d = row.payload
-        contact = uow.contacts.get(row.to[0])
-        return {"name": contact.name if contact and contact.name else "",
+        return {**self._reader(uow, None, row.to[0], account_name=d.account),
+                "name": self._greeting_name(uow, row.to[0]),
                 "account": d.account, "plan": d.plan, "plans_with_it": list(d.plans_with_it)}
 
     def _rate_limited(self, uow, row, ticket):

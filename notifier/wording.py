@@ -197,6 +197,12 @@ class Wording(Words):
         }.get(kind, self._("a mail about ticket #%(ticket)s", ticket=ticket)
               if ticket is not None else self._("a mail from the support desk"))
 
+    def and_list(self, items) -> str:
+        """'standard and plus' (Spanish 'standard y plus'), from CLDR via Babel."""
+        from babel.lists import format_list
+
+        return format_list([str(i) for i in items], locale=self.lang)
+
     def filters(self) -> dict[str, Any]:
         return {"when": self.when, "day": self.day, "month": self.month,
                 "business": self.business, "left_or_late": self.left_or_late,
@@ -204,6 +210,7 @@ class Wording(Words):
                 "meaning": self.meaning,
                 "reason": self.reason, "support_hours": self.support_hours,
                 "mail_kind": self.mail_kind, "fill": fill, "hanging": hanging,
+                "and_list": self.and_list,
                 "by_account_severity": by_account_severity}
 
 
