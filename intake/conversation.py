@@ -59,12 +59,21 @@ def _refuse_commands(ctx: Context, mail: InboundMail, parsed, ticket: Ticket | N
 
 
 def agent_reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result:
-    parsed = parse_commands(new_text(mail.text) or mail.text)
+    # only what the agent wrote: a reply with nothing new (just a phone signature)
+    # must never relay the quoted internal notice to the customer
+    parsed = parse_commands(new_text(mail.text))
     if not parsed.ok:
         # one mistyped command and nothing of the mail happens: a half-applied mail
         # (relayed, but not resolved) is worse than one the agent sends again
         return _refuse_commands(ctx, mail, parsed, ticket)
     agent, relay = mail.sender, parsed.text.strip()
+    if not relay and not parsed.commands:
+        # nothing of the agent's own above the quote: say so rather than stay silent
+        error = ("your reply has no text of your own (only quoted text or a signature): "
+                 "nothing was sent to the customer")
+        ctx.answer(CommandError(errors=(error,), known=KNOWN, subject=mail.subject), ticket)
+        return Result(Outcome.AGENT_COMMAND, f"from agent {agent}: nothing to relay; told",
+                      ticket=ticket, account=ticket.account)
     change = lifecycle.link(ticket, mail.message_id, now=ctx.now)
     done: list[str] = []
     if relay:

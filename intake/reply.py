@@ -83,6 +83,32 @@ def _trim(lines: list[str]) -> str:
     return "\n".join(lines).strip("\n")
 
 
+_ATTRIBUTION = re.compile(r"(?:wrote|escribi[oó]|schrieb|a écrit|ha scritto)\s?:\s*$",
+                          re.IGNORECASE)
+
+
+def _interleaved(lines: list[str], headers: list[tuple[int, int]]) -> str:
+    """Answers written between '>' quotes below an "On ... wrote:" line (an agent's
+    "On Tuesday you wrote: > it is broken / We pushed a fix"), up to the next quote
+    header. After an Outlook-style header block the lines are the quoted original
+    itself, unmarked, and nothing counts."""
+    if not headers:
+        return ""
+    first, last = headers[0]
+    if first != last or not _ATTRIBUTION.search(lines[first].strip()):
+        return ""
+    ends = {n for a, b in headers[1:] for n in range(a, b + 1)}
+    kept, seen_quote = [], False
+    for n in range(last + 1, len(lines)):
+        if n in ends:
+            break
+        if _is_quoted(lines[n]):
+            seen_quote = True
+        elif seen_quote:
+            kept.append(lines[n])
+    return _trim(_strip_signature(kept)).strip()
+
+
 def new_text(text: str) -> str:
     """The new part of a reply; "" only when the mail holds nothing but quotes and signature."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -91,7 +117,8 @@ def new_text(text: str) -> str:
     cut = headers[0][0] if headers else len(lines)
     head = _trim(_strip_signature(lines[:cut]))
     if any(line.strip() and not _is_quoted(line) for line in head.split("\n")):
-        return head
+        answers = _interleaved(lines, headers)
+        return "\n\n".join([head, answers]) if answers else head
     # Nothing above the first quote: bottom-posted or interleaved. Keep every
     # line that is neither quoted nor a quote header.
     skip = {n for first, last in headers for n in range(first, last + 1)}

@@ -623,3 +623,40 @@ def test_mistyped_command_relays_nothing_and_tells_the_agent_which_line(desk):
     assert desk.ticket(number).status == "resolved"
     assert [m for m in desk.received if ALICE in m.rcpt and m.kind == "agent_reply"] \
         == [relayed]
+
+
+# -- an agent's reply: only what the agent wrote reaches the customer --------------------
+
+
+def test_an_agent_reply_with_nothing_new_relays_nothing_of_the_quoted_notice(start_desk):
+    desk = start_desk()
+    number, _ = open_by(desk, cc=[OUTSIDER])
+    [notice] = of_kind(desk.deliver(), "agent_new")
+    assert "Not copied" in notice.text  # internal: who was left out, and why
+
+    # tapped Reply on the phone and sent it with only the signature above the quote
+    outcome, _ = desk.send(agent_answer(notice, "Sent from my iPhone"), ANN)
+
+    assert outcome == "agent_command"
+    mails = desk.deliver()
+    assert [m for m in mails if ALICE in m.rcpt] == []
+    assert desk.ticket(number).first_response_at is None
+    [told] = of_kind(mails, "command_error")  # the agent hears that nothing went out
+    assert told.rcpt == {ANN} and "nothing was sent to the customer" in told.text
+
+
+def test_an_agent_answer_written_between_quotes_is_relayed_and_its_command_applied(start_desk):
+    desk = start_desk()
+    number, _ = open_by(desk)
+    [notice] = of_kind(desk.deliver(), "agent_new")
+    body = ("Hi Alice,\n\nOn Monday you wrote:\n> Every export fails.\n\n"
+            "We pushed a fix in release 2.1, please try again.\n\n#resolve\n")
+    raw = mf.reply(ANN, notice.subject, body, parent_id=notice.message_id,
+                   thread=notice.references, message_id=agent_mid())
+
+    assert desk.send(raw, ANN) == ("agent_reply", number)
+
+    [relayed] = [m for m in desk.deliver() if m.kind == "agent_reply"]
+    assert "We pushed a fix in release 2.1" in relayed.text
+    assert "#resolve" not in relayed.text
+    assert desk.ticket(number).status == "resolved"

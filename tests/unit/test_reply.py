@@ -310,3 +310,22 @@ def test_a_non_breaking_space_separates_a_command_from_its_argument():
 def test_german_french_and_italian_quote_headers_end_the_new_text(header):
     text = f"Danke, merci, grazie.\n\n{header}\n\nSeverity: trivial\nOld text.\n"
     assert new_text(text) == "Danke, merci, grazie."
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("Hi Alice,\n\nOn Tuesday you wrote:\n> It is broken.\n\nWe pushed a fix.\n\n#resolve\n",
+     "We pushed a fix."),
+    ("Hola Alicia,\n\nEl martes escribió:\n> No funciona.\n\nYa está corregido.\n",
+     "Ya está corregido."),
+])
+def test_answers_written_between_quotes_below_the_greeting_are_kept(text, answer):
+    kept = new_text(text)
+    assert kept.startswith(("Hi Alice,", "Hola Alicia,")) and answer in kept
+    assert ">" not in kept
+
+
+def test_the_original_below_an_outlook_header_block_is_not_taken_for_an_answer():
+    text = ("Thanks, that works.\n\nFrom: Vendor Support <support@vendor.example>\n"
+            "Sent: Tuesday, March 3, 2026 11:00\nTo: Alice\nSubject: Re: Exports\n\n"
+            "We pushed a fix in release 2.1.\n")
+    assert new_text(text) == "Thanks, that works."
