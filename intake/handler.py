@@ -127,10 +127,10 @@ def _on_thread(ctx: Context, mail: InboundMail) -> bool:
 
 def quarantine_outcome(uow, *, sha256: str, message_id: str | None, sender: str | None,
                        received_at: datetime, now: datetime, reason: str,
-                       source: str = "") -> InboundOutcome:
+                       source: str = "", size: int | None = None) -> InboundOutcome:
     """Record that a message went to quarantine (it could not be parsed or handled)."""
     outcome = InboundOutcome(sha256=sha256, message_id=message_id, outcome=Outcome.QUARANTINE,
                              ticket=None, received_at=received_at, recorded_at=now,
-                             sender=sender, reason=reason[:500], source=source)
+                             sender=sender, reason=reason[:500], source=source, size=size)
     uow.inbound.record(outcome)
     return outcome

@@ -32,6 +32,9 @@ class Incoming:
     oversize: int | None = None
     # the archive key when the source archived it already
     archived: str | None = None
+    # a quarantined message handled again (`intakebot quarantine release`): its
+    # quarantine record gives way to the new outcome; any other record stands
+    release: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,12 @@ class Pipeline:
 
     def _one(self, uow, item: Incoming, sha: str, now: datetime) -> Handled:
         known = uow.inbound.by_sha(sha)
+        if item.release and known is not None and known.outcome is Outcome.QUARANTINE:
+            known = None  # handled anew below; checked inside this unit of work, so a
+            # second release (even one running at the same time) finds the new outcome
+        elif item.release and known is not None:
+            return Handled(item, known.outcome, f"not in quarantine: already released and "
+                           f"handled as {known.outcome} ({known.reason})", known.ticket)
         if known is not None:
             if known.source == item.source or known.outcome is Outcome.QUARANTINE:
                 # Seen before (a restart between commit and the mailbox move): the
@@ -93,9 +102,12 @@ class Pipeline:
                            f"{known.outcome} ({known.source})", known.ticket)
         try:
             with uow.savepoint():
+                if item.release:
+                    uow.inbound.forget(sha)  # else intake sees a duplicate of itself
                 if item.oversize is not None:
                     raise Quarantine(f"message is {item.oversize} bytes, over the limit of "
-                                     f"{self.max_bytes}")
+                                     f"{self.max_bytes} ([intake] max_message_bytes); only "
+                                     "its headers were downloaded")
                 mail = parse(item.raw, item.received_at, max_bytes=self.max_bytes)
                 result: Result = handle_inbound(mail, uow, self.policy, self.settings, now,
                                                 source=item.source, files=self.store.files)
@@ -109,5 +121,5 @@ class Pipeline:
             reason = f"internal error while handling: {type(exc).__name__}: {exc}"
         quarantine_outcome(uow, sha256=sha, message_id=None, sender=None,
                            received_at=item.received_at, now=now, reason=reason,
-                           source=item.source)
+                           source=item.source, size=item.oversize or len(item.raw))
         return Handled(item, Outcome.QUARANTINE, reason)

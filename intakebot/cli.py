@@ -34,8 +34,10 @@ def cli(click_ctx: click.Context, config_path: str | None, data_dir: str | None)
 def _register() -> None:
     from intakebot import (
         commands_bot,
+        commands_mail,
         commands_people,
         commands_phone,
+        commands_quarantine,
         commands_rules,
         commands_setup,
         commands_store,
@@ -43,8 +45,8 @@ def _register() -> None:
         commands_web,
     )
 
-    for module in (commands_setup, commands_rules, commands_store, commands_bot,
-                   commands_tickets, commands_web):
+    for module in (commands_setup, commands_rules, commands_store, commands_bot, commands_mail,
+                   commands_quarantine, commands_tickets, commands_web):
         for command in module.COMMANDS:
             cli.add_command(command)
     for extra in (commands_phone, commands_people):

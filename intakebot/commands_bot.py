@@ -1,4 +1,4 @@
-"""Commands that run the bot or feed it mail: run, poll, ingest, explain, digest."""
+"""Commands that run the bot: run, poll, digest (ingest and explain: commands_mail)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 import signal
 import sys
 import threading
-from datetime import datetime
-from pathlib import Path
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -18,10 +18,6 @@ from intakebot.clock import FixedClock, SystemClock
 
 if TYPE_CHECKING:
     from intakebot.app import App
-
-# sysexits.h EX_TEMPFAIL: the MTA keeps the message and retries later
-EX_TEMPFAIL = 75
-
 
 def setup_logging(level: str) -> None:
     from intakebot.logs import handler
@@ -51,24 +47,25 @@ def build_app(ctx: Context, now: str | None = None) -> App:
         raise Failure(str(exc)) from None
 
 
-def _config_secret_problem(exc: Exception) -> Failure:
-    return UsageProblem(str(exc))
-
-
 @click.command()
 @click.option("--once", is_flag=True, help="Run every job once and exit (for cron and tests).")
 @click.option("--now", metavar="ISO8601", default=None,
               help="With --once: run the jobs as if the time were this instant.")
 @pass_ctx
 def run(ctx: Context, once: bool, now: str | None) -> None:
-    """Run the bot: intake, outbox delivery, SLA warnings and the manager digest."""
-    from intakebot.config import ConfigError
+    """Run the bot: intake, outbox delivery, SLA warnings and the manager digest.
 
+    One bot per data folder: a second `run` (or `poll`) exits 1 naming the first.
+    """
     if now and not once:
         raise UsageProblem("--now needs --once: a running bot always uses the real clock")
-    setup_logging(ctx.config.support.log_level)
+    from intakebot.commands_setup import warn_unattended
+
+    config = ctx.verified_config()  # a bad crontab or holiday country: exit 2 now
+    setup_logging(config.support.log_level)
+    warn_unattended(config)
     app = build_app(ctx, now)
-    try:
+    with alone(app), _config_problems():
         if once:
             report = app.run_once()
             for h in report["handled"]:
@@ -81,8 +78,31 @@ def run(ctx: Context, once: bool, now: str | None) -> None:
                            + (f": {d.error}" if d.error else ""))
             return
         _run_forever(app)
+
+
+@contextmanager
+def _config_problems() -> Iterator[None]:
+    """A password source that cannot be read shows up only when a part is built."""
+    from intakebot.config import ConfigError
+
+    try:
+        yield
     except ConfigError as exc:
-        raise _config_secret_problem(exc) from None
+        raise UsageProblem(str(exc)) from None
+
+
+@contextmanager
+def alone(app: App) -> Iterator[None]:
+    """Hold the data folder's bot lock for the block: one bot (run, poll) per data folder,
+    or two would read one mailbox and send the same mail twice."""
+    folder = app.data_dir.resolve()
+    with app.store.process_lock("run") as held:
+        if not held.taken:
+            pid = f" (pid {held.pid})" if held.pid else ""
+            raise Failure(f"another intakebot is already running on the data folder "
+                          f"{folder}{pid}: stop it first, or give this one its own "
+                          "--data-dir")
+        yield
 
 
 def _run_forever(app: App) -> None:
@@ -135,121 +155,26 @@ def poll(ctx: Context, once: bool) -> None:
                            "(see `intakebot init`)")
     setup_logging(ctx.config.support.log_level)
     app = build_app(ctx)
-    poller = app.poller()
-    if once:
-        from intake.mailbox import MailboxError
+    with alone(app), _config_problems():
+        poller = app.poller()
+        if once:
+            from intake.mailbox import MailboxError
 
-        try:
-            handled = poller.poll_once()
-        except MailboxError as exc:
-            raise Failure(f"IMAP {ctx.config.imap.host}: {exc}") from None
-        finally:
-            poller.mailbox.close()
-        for h in handled:
-            click.echo(f"{h.incoming.source}: {h.outcome}" + (f" #{h.ticket}" if h.ticket else ""))
-        click.echo(f"{len(handled)} message(s) handled", err=True)
-        return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *a: stop.set())
-    signal.signal(signal.SIGINT, lambda *a: stop.set())
-    poller.run(stop, min(ctx.config.imap.poll_seconds, 60))
-
-
-@click.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-@pass_ctx
-def ingest(ctx: Context, files: tuple[Path, ...]) -> None:
-    """Take messages from FILES (or one from standard input), e.g. from an MTA pipe.
-
-    Exit code 75 (temporary failure) asks the MTA to retry later.
-    """
-    from intake.pipeline import Incoming
-
-    raws: list[tuple[str, bytes]] = []
-    if files:
-        for path in files:
             try:
-                raws.append((str(path), path.read_bytes()))
-            except OSError as exc:
-                raise UsageProblem(f"{path} cannot be read: {exc.strerror}") from None
-    else:
-        raws.append(("stdin", sys.stdin.buffer.read()))
-    if any(not raw for _, raw in raws):
-        raise UsageProblem("an empty message was given: nothing to ingest")
-    setup_logging(ctx.config.support.log_level)
-    try:
-        app = build_app(ctx)
-        now = app.clock()
-        handled = app.pipeline.run([Incoming(raw, now, f"pipe:{name}") for name, raw in raws])
-    except UsageProblem:
-        raise  # a configuration error: exit 2, the operator must fix it
-    except Exception as exc:  # anything else: the MTA keeps the mail and retries
-        click.echo(f"intakebot: temporary failure, try again later: {exc}", err=True)
-        raise click.exceptions.Exit(EX_TEMPFAIL) from None
-    for h in handled:
-        click.echo(f"{h.incoming.source}: {h.outcome}" + (f" #{h.ticket}" if h.ticket else "")
-                   + f" ({h.reason})")
-
-
-@click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
-@click.option("--now", metavar="ISO8601", default=None,
-              help="Decide as if the message arrived at this instant (default: now).")
-@pass_ctx
-def explain(ctx: Context, file: Path, as_json: bool, now: str | None) -> None:
-    """Say what the bot would do with the message in FILE, changing nothing."""
-    from intake.context import Quarantine
-    from intake.handler import handle_inbound
-    from intake.parse import ParseError, parse
-
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise UsageProblem(f"{file} cannot be read: {exc.strerror}") from None
-    app = build_app(ctx, now)
-    at = app.clock()
-    out = {"outcome": None, "account": None, "ticket": None, "severity": None,
-           "severity_reason": None, "response_due": None, "resolution_due": None,
-           "quota_remaining": None, "reason": None, "mails": []}
-    with app.store.unit_of_work() as uow:  # never committed: explain changes nothing
-        try:
-            mail = parse(raw, at, max_bytes=ctx.config.intake.max_message_bytes)
-            result = handle_inbound(mail, uow, app.policy, app.settings, at, source="explain")
-        except (ParseError, Quarantine) as exc:
-            out.update(outcome="quarantine", reason=str(exc))
-        else:
-            t = result.ticket
-            out.update(outcome=result.outcome, account=result.account, reason=result.reason,
-                       quota_remaining=result.quota_remaining,
-                       mails=[{"kind": r.kind, "to": r.to} for r in result.outbox])
-            if t is not None:
-                out.update(ticket=t.number, severity=str(t.severity),
-                           severity_reason=t.severity_reason,
-                           response_due=t.response_due.isoformat() if t.response_due else None,
-                           resolution_due=t.resolution_due.isoformat()
-                           if t.resolution_due else None)
-        uow.rollback()
-    if as_json:
-        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
-        return
-    def local(iso):
-        if not iso:
-            return "no target"
-        return datetime.fromisoformat(iso).astimezone(app.policy.tz).strftime(
-            "%a %d %b %Y %H:%M %Z")
-
-    click.echo(f"Outcome:   {out['outcome']}  ({out['reason']})")
-    if out["account"]:
-        click.echo(f"Account:   {out['account']}")
-    if out["ticket"]:
-        click.echo(f"Ticket:    #{out['ticket']}, {out['severity']} ({out['severity_reason']})")
-        click.echo(f"Response due:   {local(out['response_due'])}")
-        click.echo(f"Resolution due: {local(out['resolution_due'])}")
-    if out["quota_remaining"] is not None:
-        click.echo(f"Quota remaining: {out['quota_remaining']}")
-    for m in out["mails"]:
-        click.echo(f"Would send: {m['kind']} to {', '.join(m['to'])}")
+                handled = poller.poll_once()
+            except MailboxError as exc:
+                raise Failure(f"IMAP {ctx.config.imap.host}: {exc}") from None
+            finally:
+                poller.mailbox.close()
+            for h in handled:
+                click.echo(f"{h.incoming.source}: {h.outcome}"
+                           + (f" #{h.ticket}" if h.ticket else ""))
+            click.echo(f"{len(handled)} message(s) handled", err=True)
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *a: stop.set())
+        signal.signal(signal.SIGINT, lambda *a: stop.set())
+        poller.run(stop, min(ctx.config.imap.poll_seconds, 60))
 
 
 @click.command()
@@ -293,4 +218,4 @@ def _jsonable(value):
     return str(value)
 
 
-COMMANDS = [run, poll, ingest, explain, digest]
+COMMANDS = [run, poll, digest]

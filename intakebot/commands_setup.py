@@ -30,6 +30,14 @@ def init(path: Path, force: bool) -> None:
     click.echo(f"Wrote {path}. Edit it, then run `intakebot {found}check`.")
 
 
+def warn_unattended(config) -> None:
+    """Say on stderr when nobody would hear of new tickets (no agents configured)."""
+    if not config.agents.addresses:
+        click.echo("warning: [agents] addresses is empty: nobody will be told of new "
+                   "tickets, customers' replies or severity requests, though customers are "
+                   "promised SLA times; list your agents there", err=True)
+
+
 @click.command()
 @pass_ctx
 def check(ctx: Context) -> None:
@@ -41,6 +49,7 @@ def check(ctx: Context) -> None:
     folder = ctx.data_dir.resolve()
     click.echo(f"data folder: {folder}"
                + ("" if folder.exists() else " (created when a command first needs it)"))
+    warn_unattended(config)
     failures = 0
     if config.imap is None:
         click.echo("imap: not configured (intake by the embedded SMTP listener or `ingest`)")

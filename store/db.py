@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from os import PathLike
 from pathlib import Path
@@ -33,6 +34,14 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+@dataclass(frozen=True)
+class Held:
+    """The outcome of `Store.process_lock`: whether this process has it, and who does."""
+
+    taken: bool
+    pid: int | None = None
 
 
 class Store:
@@ -89,6 +98,32 @@ class Store:
                 yield False
                 return
             yield True
+        finally:
+            os.close(fd)
+
+    @contextmanager
+    def process_lock(self, name: str) -> Iterator[Held]:
+        """An OS lock for a process that must run alone on this data folder (the bot),
+        held for the whole block and naming its holder.
+
+        Yields `Held(True)` with this process's pid written in `name.lock`, or (without
+        waiting) `Held(False, pid)` with the pid the holder wrote. The kernel drops the
+        lock with its holder, so a killed process never leaves it stuck.
+        """
+        fd = os.open(self.data_dir / f"{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+                yield Held(False, int(text) if text.isdigit() else None)
+                return
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            try:
+                yield Held(True, os.getpid())
+            finally:
+                os.ftruncate(fd, 0)
         finally:
             os.close(fd)
 

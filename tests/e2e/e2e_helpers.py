@@ -28,6 +28,27 @@ def child_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def installed_command() -> list[str]:
+    """The `intakebot` console script beside this Python (what pip installed), else the
+    module: what an operator or a systemd unit runs."""
+    from tests.servers import installed_script
+
+    script = installed_script("intakebot")
+    return [script] if script else [sys.executable, "-m", "intakebot"]
+
+
+def intakebot(*args, cwd: Path, config: Path | None = None, input: bytes | None = None,
+              timeout: float = 120) -> Ran:
+    """Run the installed command in `cwd` (with $INTAKEBOT_CONFIG when `config` is given);
+    a traceback on stderr fails the test whatever the exit code."""
+    env = child_env(**({"INTAKEBOT_CONFIG": str(config)} if config else {}))
+    proc = subprocess.run([*installed_command(), *map(str, args)], cwd=cwd, env=env,
+                          input=input, capture_output=True, timeout=timeout)
+    ran = Ran(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+    assert "Traceback" not in ran.err, ran.err
+    return ran
+
+
 def _toml_value(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -7,29 +7,13 @@ data folder beside the configuration, through the installed `intakebot` command.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.e2e_helpers import Ran, child_env, mail, write_config
-from tests.servers import installed_script
+from tests.e2e.e2e_helpers import intakebot, mail, write_config
 
 SENT = "2026-03-02T10:00:00+01:00"
-
-
-def intakebot(*args, cwd: Path, config: Path | None = None) -> Ran:
-    """The installed command, as an operator or systemd runs it."""
-    script = installed_script("intakebot")
-    argv = [script] if script else [sys.executable, "-m", "intakebot"]
-    env = child_env(**({"INTAKEBOT_CONFIG": str(config)} if config else {}))
-    proc = subprocess.run([*argv, *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                          timeout=120)
-    ran = Ran(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
-    assert "Traceback" not in ran.err, ran.err
-    return ran
 
 
 @pytest.fixture

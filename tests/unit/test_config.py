@@ -188,6 +188,10 @@ BAD = {
                  ["imap.tls", "'tls'", "starttls", "ssl"]),
     "extra date": ('[holidays]\nextra = ["2026-02-30"]\n',
                    ["holidays.extra", "2026-02-30", "date"]),
+    "agent address": ('[agents]\naddresses = ["ana at vendor"]\n',
+                      ["agents.addresses", "'ana at vendor'", "ana@vendor.example"]),
+    "manager address": ('[managers]\naddresses = ["Boss <boss@vendor.example>"]\n',
+                        ["managers.addresses", "Boss <boss@vendor.example>", "display name"]),
     "invalid toml": ('[support\ntimezone = "Europe/Madrid"\n', ["bad.toml", "TOML", "line 1"]),
 }
 
