@@ -231,8 +231,12 @@ def contact_add(ctx: Context, account_name: str, email: str, name: str | None,
     language, zone = check_language(language), check_zone(zone)
     language, zone = (None if v == NOT_SET else v for v in (language, zone))
     address = email.strip().lower()
-    if not _EMAIL.match(address):
-        raise UsageProblem(f"{email!r} is not a valid e-mail address (expected name@domain.tld)")
+    from rules.addresses import writable_address
+
+    # the bot must be able to write every mail to a contact: a plain ASCII address
+    if not _EMAIL.match(address) or not writable_address(address):
+        raise UsageProblem(f"{email!r} is not a valid e-mail address the desk can write to "
+                           "(expected name@domain.tld in plain ASCII, e.g. jorg@acme.example)")
     if name is not None and (any(ch in name for ch in "\r\n\t") or len(name) > 100):
         raise UsageProblem("--name must be one line of at most 100 characters")
     with ctx.store().unit_of_work() as uow:

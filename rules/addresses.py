@@ -17,10 +17,14 @@ _ID_PART = r"[!-;=?A-~]+"
 MESSAGE_ID = re.compile(rf"<{_ID_PART}@{_ID_PART}>")
 
 
+_ENCODED_WORD = re.compile(r"=\?.*\?=")
+
+
 def writable_address(addr: str) -> bool:
     """True when `addr` can go in a To/Cc header as it is: ASCII, a dot-atom local part
     (nothing that would need quotes), one @, and a hostname (no address literal)."""
-    if not addr.isascii() or addr.count("@") != 1:
+    if not addr.isascii() or addr.count("@") != 1 or _ENCODED_WORD.search(addr):
+        # "=?...?=" would read as an RFC 2047 encoded word to the header parser
         return False
     local, _, domain = addr.partition("@")
     return _LOCAL.fullmatch(local) is not None and _HOSTNAME.fullmatch(domain) is not None

@@ -92,3 +92,9 @@ def test_invalid_message_ids(mid):
 def test_message_id_pattern_finds_ids_in_a_header_value():
     value = "junk <root@a.example>\r\n <parent@b.example> <no-at> <x@y@z>"
     assert MESSAGE_ID.findall(value) == ["<root@a.example>", "<parent@b.example>"]
+
+
+def test_an_encoded_word_is_no_address_we_write():
+    # the composer's header parser would decode it, so the mail could not be built
+    assert not writable_address("=?utf-8?q?x?=@acme.example")
+    assert not writable_address("a=?utf-8?b?eA==?=b@acme.example")
