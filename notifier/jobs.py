@@ -43,6 +43,8 @@ class Delivery:
     to: tuple[str, ...]
     result: str  # sent, retry, failed
     error: str | None = None
+    # sent, but these recipients were refused: [(address, "550 why")]
+    refused: tuple[tuple[str, str], ...] = ()
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -105,8 +107,9 @@ def _send(mailer, row: OutboxRow, msg) -> Delivery:
     if isinstance(msg, Exception):
         return Delivery(row.id, row.kind, tuple(row.to), "failed", f"cannot compose: {msg}")
     try:
-        mailer.send(msg)
-        return Delivery(row.id, row.kind, tuple(row.to), "sent")
+        refused = mailer.send(msg) or {}
+        return Delivery(row.id, row.kind, tuple(row.to), "sent",
+                        refused=tuple((a, f"{code} {why}") for a, (code, why) in refused.items()))
     except PermanentFailure as exc:
         return Delivery(row.id, row.kind, tuple(row.to), "failed", str(exc))
     except TemporaryFailure as exc:
@@ -126,6 +129,14 @@ def _record(store, results, rows, addressing: Addressing, now: datetime) -> list
                 log.info("sent %s to %s%s", row.kind, ", ".join(row.to),
                          f" (ticket #{row.ticket})" if row.ticket else "")
                 recorded.append(d)
+                if d.refused and row.kind is not MailKind.BOUNCE_NOTICE:
+                    # the others got it; the agents hear who did not, as for a bounce
+                    ticket = uow.tickets.get(row.ticket) if row.ticket is not None else None
+                    writer.write(BounceNotice(
+                        recipients=tuple(a for a, _ in d.refused), original_kind=row.kind.value,
+                        original_subject=ticket.subject if ticket else "",
+                        error="; ".join(f"{a}: {why}" for a, why in d.refused),
+                        bounced_message_id=row.message_id), ticket=ticket)
                 continue
             if d.result == "retry" and now - row.created_at < GIVE_UP_AFTER:
                 uow.outbox.mark_retry(row.id, now, d.error or "",

@@ -434,3 +434,21 @@ def test_mail_queued_by_the_version_before_typed_notices_is_still_delivered(
     [mail] = sink_mails(smtp_sink)
     body = text_of(mail)
     assert "Alice Ruiz" in body and "carol@acme.example" not in body and "1 more" in body
+
+
+def test_a_recipient_refused_while_others_got_the_mail_is_reported_to_the_agents(
+        app, smtp_sink):
+    number = ingest(app, raw_mail(ALICE, "Exports fail", cc=[CAROL])).ticket
+    smtp_sink.fail_next(550, stage="rcpt", text="5.1.1 no such user")  # Alice's mailbox
+
+    done = {d.kind: d for d in app.deliver()}
+
+    assert done["ack"].result == "sent"
+    [ack] = [m for m in sink_mails(smtp_sink) if m["X-Intakebot-Kind"] == "ack"]
+    assert [m.rcpt_tos for m in smtp_sink.messages if b"X-Intakebot-Kind: ack" in m.content] \
+        == [[CAROL]]  # Carol has it; Alice's server said no
+    assert ack["To"].addresses[0].addr_spec == ALICE
+    app.deliver()
+    [notice] = [r for r in outbox(app) if r.kind == "bounce_notice"]
+    assert notice.payload.recipients == (ALICE,) and "5.1.1 no such user" in notice.payload.error
+    assert set(notice.to) == {ANN, BOB} and notice.ticket == number
