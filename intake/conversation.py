@@ -177,11 +177,14 @@ def bounce(ctx: Context, mail: InboundMail) -> Result:
         if ticket is None:
             continue
         row = ctx.uow.outbox.by_message_id(mid)
-        recipients = tuple(row.to + row.cc) if row else (ticket.requester,)
-        to_staff = row is not None and (row.kind == "bounce_notice"
-                                        or all(staff.is_staff(r) for r in recipients))
+        if row is None:
+            # not a mail we sent (a customer's own id, which anyone on their thread
+            # knows, or one long archived): nothing to tell the agents about
+            continue
+        recipients = tuple(row.to + row.cc)
+        to_staff = row.kind == "bounce_notice" or all(staff.is_staff(r) for r in recipients)
         report = None if to_staff else BounceNotice(
-            recipients=recipients, original_kind=row.kind.value if row else "mail",
+            recipients=recipients, original_kind=row.kind.value,
             original_subject=ticket.subject, error=_bounce_reason(mail.text),
             bounced_message_id=mid)
         ticket = ctx.keep(lifecycle.bounce(ticket, ctx.inbound(""), bounced_message_id=mid,

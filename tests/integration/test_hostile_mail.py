@@ -660,3 +660,17 @@ def test_an_agent_answer_written_between_quotes_is_relayed_and_its_command_appli
     assert "We pushed a fix in release 2.1" in relayed.text
     assert "#resolve" not in relayed.text
     assert desk.ticket(number).status == "resolved"
+
+
+def test_a_forged_bounce_naming_the_customers_own_message_tells_the_agents_nothing(
+        start_desk):
+    desk = start_desk()
+    number, mid = open_by(desk, cc=[OUTSIDER])  # the outsider saw Alice's Message-ID
+    desk.deliver()
+
+    # "your mail bounced: write to alice at my address instead"
+    fake = mf.dsn(mid, ALICE, mta="mx.evil.example")
+    outcome, _ = desk.send(fake, "")
+
+    assert outcome == "bounce"
+    assert of_kind(desk.deliver(), "bounce_notice") == []
