@@ -50,8 +50,24 @@ def outsider_reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result:
                   ticket=ticket, account=ticket.account)
 
 
-def _refuse_commands(ctx: Context, mail: InboundMail, parsed, ticket: Ticket | None) -> Result:
-    errors = tuple(describe(p) for p in parsed.problems)
+def _desk_problems(ctx: Context, parsed, *, on_ticket: bool) -> list[str]:
+    """What only the desk can tell is wrong: an assignee who is no agent (`#assign Lusi`
+    for Luis), `#open` in a reply on a ticket."""
+    problems = []
+    for command in parsed.commands:
+        if command.name == "assign" and ctx.settings.staff.address_of(command.argument) is None:
+            names = ", ".join(ctx.settings.agent_name(a) for a in ctx.settings.staff.agents)
+            problems.append(f"#assign {command.argument}: no agent of that name or address; "
+                            f"agents: {names or 'none configured'}")
+        if command.name == "open" and on_ticket:
+            problems.append(f"#open {command.argument}: in a reply on a ticket it would do "
+                            "nothing; send a new mail to open a ticket for a customer")
+    return problems
+
+
+def _refuse_commands(ctx: Context, mail: InboundMail, parsed, ticket: Ticket | None,
+                     extra: list[str] = ()) -> Result:
+    errors = tuple(describe(p) for p in parsed.problems) + tuple(extra)
     ctx.answer(CommandError(errors=errors, known=KNOWN, subject=mail.subject), ticket)
     return Result(Outcome.AGENT_COMMAND, f"from agent {mail.sender}: nothing done or relayed; "
                   f"errors: {'; '.join(errors)}", ticket=ticket,
@@ -62,10 +78,11 @@ def agent_reply(ctx: Context, mail: InboundMail, ticket: Ticket) -> Result:
     # only what the agent wrote: a reply with nothing new (just a phone signature)
     # must never relay the quoted internal notice to the customer
     parsed = parse_commands(new_text(mail.text))
-    if not parsed.ok:
+    problems = _desk_problems(ctx, parsed, on_ticket=True)
+    if not parsed.ok or problems:
         # one mistyped command and nothing of the mail happens: a half-applied mail
         # (relayed, but not resolved) is worse than one the agent sends again
-        return _refuse_commands(ctx, mail, parsed, ticket)
+        return _refuse_commands(ctx, mail, parsed, ticket, problems)
     agent, relay = mail.sender, parsed.text.strip()
     if not relay and not parsed.commands:
         # nothing of the agent's own above the quote: say so rather than stay silent
@@ -119,8 +136,9 @@ def command_change(ctx: Context, ticket: Ticket, command: AgentCommand, agent: s
 def agent_command(ctx: Context, mail: InboundMail) -> Result:
     """A new mail (not a reply) from an agent: `#open EMAIL` opens a ticket for a contact."""
     parsed = parse_commands(new_text(mail.text) or mail.text)
-    if not parsed.ok:
-        return _refuse_commands(ctx, mail, parsed, None)
+    problems = _desk_problems(ctx, parsed, on_ticket=False)
+    if not parsed.ok or problems:
+        return _refuse_commands(ctx, mail, parsed, None, problems)
     opens = [c for c in parsed.commands if c.name == "open"]
     if not opens:
         error = (f"a new mail from an agent needs a command such as "

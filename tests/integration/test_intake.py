@@ -862,3 +862,24 @@ def test_a_robot_at_a_contacts_address_gets_five_tickets_then_silence(intake):
     intake.deliver(mf.mail(CAROL, "A real question", "How do I export?\n"), later)
     [again] = intake.poll(later + timedelta(minutes=1))
     assert again.outcome == "new_ticket"
+
+
+def test_assigning_to_someone_who_is_no_agent_does_nothing_and_tells_the_agent(intake):
+    _, _, ticket = open_ticket(intake)
+    handled = _agent_says(intake, ticket, "Luis will take this.\n#assign Lusi")
+
+    assert handled.outcome == "agent_command"
+    assert intake.ticket(ticket.number).assignee is None
+    assert intake.outbox("agent_reply") == []  # nothing of the mail was relayed either
+    [error] = intake.outbox("command_error")
+    assert error.to == [ANA] and "Lusi" in error.payload.errors[0]
+    assert "Luis" in error.payload.errors[0]  # the agents it could have been
+
+
+def test_open_in_a_reply_on_a_ticket_is_reported_not_silently_ignored(intake):
+    _, _, ticket = open_ticket(intake)
+    handled = _agent_says(intake, ticket, f"#open {BOB}")
+
+    assert handled.outcome == "agent_command"
+    [error] = intake.outbox("command_error")
+    assert "send a new mail" in error.payload.errors[0]
