@@ -3,7 +3,8 @@
 Prints, in order: the command line's start-up and the running bot's shutdown,
 the business-calendar cost, the store's commit cost and start-up time against
 closed history, intake throughput from IMAP beside its fetch-and-parse floor,
-and the acknowledgement latency of the running bot.
+the acknowledgement latency of the running bot, and the support center's page
+latency under 50 clients while intake runs.
 Figures only; nothing here asserts a timing.
 """
 
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         ("store", ["bench_store.py"] + (["--sizes", "1000,10000"] if args.quick else [])),
         ("intake", ["bench_intake.py"] + (["--n", "500"] if args.quick else [])),
         ("acknowledgement latency", ["bench_latency.py"] + (["--n", "20"] if args.quick else [])),
+        ("support center under load",
+         ["bench_web.py"] + (["--seconds", "5", "--clients", "20"] if args.quick else [])),
     ]
     failed = 0
     for title, cmd in runs:

@@ -29,9 +29,9 @@ class AccountView:
     def account(self) -> Account | None:
         return self._uow.accounts.get(self._key)
 
-    def tickets(self, include_closed: bool = False) -> list[Ticket]:
-        found = self._uow.tickets.for_account(self._key, include_archived=include_closed)
-        return found if include_closed else [t for t in found if t.status.active]
+    def page(self, include_closed: bool, start: int, count: int) -> tuple[int, list[Ticket]]:
+        """(how many, one page): active tickets first, newest first."""
+        return self._uow.tickets.page_for_account(self._key, include_closed, start, count)
 
     def ticket(self, number: int) -> Ticket | None:
         ticket = self._uow.tickets.get(number)

@@ -80,6 +80,19 @@ class Tickets:
         docs.update((d["number"], d) for d in self._doc.find_all("tickets", "account", key))
         return [ticket_from_dict(docs[n]) for n in sorted(docs)]
 
+    def page_for_account(self, account: str, include_archived: bool, start: int,
+                         count: int) -> tuple[int, list[Ticket]]:
+        """(how many, one page of them): an account's tickets, active ones first (only
+        those without `include_archived`), newest first; only the page is read whole."""
+        key = account.lower()
+        docs = {d["number"]: d for d in self._history.tickets(self._ranges)
+                if d["account"].lower() == key} if include_archived and self._ranges else {}
+        docs.update((d["number"], d) for d in self._doc.find_all("tickets", "account", key))
+        active = {"open", "pending-customer"}
+        found = sorted((d for d in docs.values() if include_archived or d["status"] in active),
+                       key=lambda d: (d["status"] not in active, -d["number"]))
+        return len(found), [ticket_from_dict(d) for d in found[start:start + count]]
+
     def _sorted_hot(self) -> list[dict[str, Any]]:
         return sorted(self._doc.docs("tickets"), key=lambda d: d["number"])
 

@@ -38,22 +38,29 @@ def _signed_in(site: Site, uow, request: Request):
     return who, AccountView(uow, who.contact.account)
 
 
+PER_PAGE = 50
+
+
 def tickets(site: Site, request: Request, form) -> Response:
     policy, now = site.deps.policy, site.now()
     show_all = request.query_params.get("status") == "all"
+    number = request.query_params.get("page", "1")
+    page = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
     with site.deps.store.unit_of_work() as uow:
         who, view = _signed_in(site, uow, request)
         if who is None:
             return view
         account = view.account()
         tz = views.zone(policy, who.contact, account)
-        rows = [views.ticket_row(t, policy.clocks(t, account.plan, now), tz)
-                for t in view.tickets(include_closed=show_all)]
+        # open first, newest first; the clocks only of the page shown
+        total, shown = view.page(show_all, (page - 1) * PER_PAGE, PER_PAGE)
+        rows = [views.ticket_row(t, policy.clocks(t, account.plan, now), tz) for t in shown]
         quota = quota_for(uow, policy.plans, policy.tz, account, now)
-    rows.sort(key=lambda r: (not r["active"], -r["number"]))  # open first, newest first
+    pages = max(1, -(-total // PER_PAGE))
     return site.render(request, "tickets.html", who, rows=rows, show_all=show_all,
-                       account=account.name, plan=account.plan, tz=tz.key,
-                       quota=views.quota_line(quota), phone=policy.phone_line(account.plan))
+                       account=account.name, plan=account.plan, tz=tz.key, total=total,
+                       page=page, pages=pages, quota=views.quota_line(quota),
+                       phone=policy.phone_line(account.plan))
 
 
 def ticket(site: Site, request: Request, form, *, problem: str | None = None,
