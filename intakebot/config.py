@@ -5,7 +5,8 @@ Where the file comes from: --config PATH, else $INTAKEBOT_CONFIG, else
 `data_dir` is read from the file's folder. Checks that need a heavy library (the
 holidays calendar, APScheduler's crontab) run in `verify`, which `parse` calls
 unless asked to leave them to the part that uses the library (`Config.closed_days`,
-`Managers.trigger`), so a quick command does not import them.
+`Managers.trigger`), so a quick command does not import them. The value checks are
+in config_checks.py, the mail server sections in config_servers.py.
 """
 
 from __future__ import annotations
@@ -15,56 +16,26 @@ import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from intakebot.config_checks import (
+    ConfigError,
+    _address,
+    _addresses,
+    _check_zone,
+    _five_fields,
+    _language,
+    _listen,
+    _named_addresses,
+    _regex,
+    _url,
+)
+from intakebot.config_servers import Imap, Smtp, SmtpListener
 from intakebot.schema import Section, SettingsError, build, replace, setting
-from rules.addresses import writable_address
 from rules.plans import Plan, PolicyError, Severity, build_catalogue
 from rules.recipients import CcPolicy
 
 DEFAULT_DATA_DIR = "./intakebot-data"
-
-
-class ConfigError(Exception):
-    """A configuration problem the operator must fix; the message says what and how."""
-
-
-def _check_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(
-            "an IANA time zone name such as Europe/Madrid or America/New_York"
-        ) from exc
-    return value
-
-
-def _address(value: str) -> str:
-    if not writable_address(value):
-        raise ValueError(f"{value!r} is not an address the bot can write in a header: use a "
-                         "plain address such as ana@vendor.example (ASCII, one @, no spaces, "
-                         "quotes or display name)")
-    return value
-
-
-def _addresses(values):
-    for value in [values] if isinstance(values, str) else values:
-        _address(value)
-    return values
-
-
-def _language(value: str) -> str:
-    from notifier import i18n  # lists the catalogs' folders; imports no Babel
-
-    if value not in i18n.languages():
-        raise ValueError(f"a language mail can be written in: one of "
-                         f"{', '.join(i18n.languages())}")
-    return value
-
-
-def _named_addresses(names: dict[str, str]) -> dict[str, str]:
-    _addresses(list(names))
-    return names
 
 
 class Support(Section):
@@ -122,72 +93,6 @@ class Holidays(Section):
             )
 
 
-Tls = Literal["none", "starttls", "ssl"]
-
-
-class _Login(Section):
-    username: str | None = None
-    password: str | None = None
-    password_env: str | None = None
-    password_file: str | None = None
-
-    def secret(self, section: str) -> str | None:
-        """The password from whichever source is set; ConfigError when it cannot be read."""
-        if self.password is not None:
-            return self.password
-        if self.password_env:
-            if self.password_env not in os.environ:
-                raise ConfigError(
-                    f"{section}.password_env names ${self.password_env}, which is not set: "
-                    "export it or use password_file"
-                )
-            return os.environ[self.password_env]
-        if self.password_file:
-            try:
-                return Path(self.password_file).read_text().strip()
-            except OSError as exc:
-                raise ConfigError(
-                    f"{section}.password_file = {self.password_file!r} cannot be read: "
-                    f"{exc.strerror}"
-                ) from exc
-        return None
-
-
-class Imap(_Login):
-    host: str
-    port: int | None = setting(None, ge=1, le=65535)
-    tls: Tls = "ssl"
-    folder: str = "INBOX"
-    processed_folder: str = "Processed"
-    quarantine_folder: str = "Quarantine"
-    idle: bool = True
-    poll_seconds: int = setting(60, ge=1)
-    batch_size: int = setting(200, ge=1, le=10000)
-    timeout_seconds: float = setting(60.0, gt=0)
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or (993 if self.tls == "ssl" else 143)
-
-
-class Smtp(_Login):
-    host: str
-    port: int | None = setting(None, ge=1, le=65535)
-    tls: Tls = "starttls"
-    timeout_seconds: float = setting(30.0, gt=0)
-
-    @property
-    def effective_port(self) -> int:
-        return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.tls]
-
-
-class SmtpListener(Section):
-    # default: on when no [imap] is configured (the embedded setup), off otherwise
-    enabled: bool | None = None
-    host: str = "127.0.0.1"
-    port: int = setting(2525, ge=1, le=65535)
-
-
 class Agents(Section):
     addresses: list[str] = setting(factory=list, check=_addresses)
     notify: list[str] | None = setting(None, check=_addresses)  # default: all agents
@@ -197,13 +102,6 @@ class Agents(Section):
     @property
     def notify_addresses(self) -> list[str]:
         return list(self.notify if self.notify is not None else self.addresses)
-
-
-def _five_fields(value: str) -> str:
-    if len(value.split()) != 5:
-        raise ValueError('a five-field crontab such as "0 8 * * mon-fri" (minute hour day '
-                         "month weekday)")
-    return value
 
 
 class Managers(Section):
@@ -243,16 +141,6 @@ class Tickets(Section):
     cc_policy: CcPolicy = CcPolicy.CONTACTS
 
 
-def _regex(value: str) -> str:
-    import re
-
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"a valid regular expression ({exc})") from exc
-    return value
-
-
 class SeverityRule(Section):
     severity: Severity
     pattern: str = setting(check=_regex)
@@ -263,20 +151,6 @@ class SeverityRule(Section):
 class SeverityConfig(Section):
     rules: list[SeverityRule] = setting(factory=list)
     default: Severity = Severity.MAJOR
-
-
-def _listen(value: str) -> str:
-    host, _, port = value.rpartition(":")
-    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError('a host and port such as "127.0.0.1:8025"')
-    return value
-
-
-def _url(value: str) -> str:
-    parts = value.split("/")
-    if not value.startswith(("http://", "https://")) or len(parts) < 3 or not parts[2]:
-        raise ValueError('an http:// or https:// address such as "https://support.example.com/"')
-    return value
 
 
 class Web(Section):
