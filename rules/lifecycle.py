@@ -279,11 +279,16 @@ def pending(ticket: Ticket, at: datetime, *, by: str, now: datetime) -> Change:
 
 def resolve(ticket: Ticket, at: datetime, *, by: str, by_name: str | None, reopen_days: int,
             now: datetime) -> Change:
-    """Resolved: the customer is told and can reopen by replying within `reopen_days`."""
+    """Resolved: the customer is told and can reopen by replying within `reopen_days`.
+
+    The resolution mail is the desk answering the customer, so a ticket resolved
+    before any other answer has its first response then: its response clock stops
+    instead of running on into a breach that no one could still avoid."""
     if not ticket.status.active:
         return Change(ticket)
     return Change(
         _changed(ticket, now, status=TicketStatus.RESOLVED, resolved_at=at,
+                 first_response_at=ticket.first_response_at or at,
                  paused=_closed_pauses(ticket.paused, at)),
         (TicketEvent(EventKind.RESOLVED, at, {"by": by}),),
         (Resolved(reopen_days=reopen_days, resolved_by=by_name),))

@@ -438,6 +438,20 @@ def test_resolve_stops_the_resolution_clock_and_tells_the_customer_how_long_to_r
     assert resolution.state is SlaState.MET and resolution.elapsed == timedelta(hours=7)
 
 
+def test_resolving_before_any_answer_is_the_first_response():
+    # the customer gets the resolution mail: the response clock stops then, met or not
+    t = resolve(fresh(), at(3, 11, 5), by=AGENT, by_name="Ana", reopen_days=REOPEN_DAYS,
+                now=at(3, 11, 5)).ticket
+    assert t.first_response_at == at(3, 11, 5)
+    response, _ = POLICY.clocks(t, "plus", at(20, 11))
+    assert response.state is SlaState.MET
+    answered = agent_reply(fresh(), mail(at(3, 12), sender=AGENT), agent_name="Ana",
+                           now=at(3, 12)).ticket
+    later = resolve(answered, at(4, 11), by=AGENT, by_name="Ana", reopen_days=REOPEN_DAYS,
+                    now=at(4, 11)).ticket
+    assert later.first_response_at == at(3, 12)  # an earlier answer stands
+
+
 def test_resolving_a_pending_ticket_ends_its_pause_at_the_resolution():
     t = pending(fresh(), at(4, 11), by=AGENT, now=at(4, 11)).ticket
     after = resolve(t, at(5, 11), by=AGENT, by_name=None, reopen_days=REOPEN_DAYS,
