@@ -17,10 +17,12 @@ from intakebot.cli_context import Context, Failure, UsageProblem, pass_ctx
 @pass_ctx
 def web(ctx: Context, listen: str | None) -> None:
     """Serve the support center alone (intakebot run serves it with the bot)."""
+    import signal
+
     import uvicorn
 
     from intakebot.commands_bot import build_app, setup_logging
-    from intakebot.webserver import uvicorn_config
+    from intakebot.webserver import base_url, uvicorn_config
 
     if listen is not None:
         host, _, port = listen.rpartition(":")
@@ -32,7 +34,11 @@ def web(ctx: Context, listen: str | None) -> None:
     where = listen or app.config.web.listen
     server = uvicorn.Server(uvicorn_config(app, listen=where))
     click.echo(f"support center on http://{where}/ (links in mail: "
-               f"{app.config.web.base_url}); stop with Ctrl-C", err=True)
+               f"{base_url(app, where)}); stop with Ctrl-C or SIGTERM", err=True)
+    # uvicorn shuts down on these, then raises the signal again for the handler before
+    # it: ours lets the command end normally (exit 0), as `run` does
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     server.run()
     if not server.started:
         raise Failure(f"the support center cannot listen on {where}")

@@ -43,14 +43,22 @@ def load_secret(data_dir: Path) -> bytes:
     raise OSError(f"{path} is empty: delete it and start again")
 
 
-def build(app: App, after_commit=None):
+def base_url(app: App, listen: str | None = None) -> str:
+    """Where links in mail point: [web] public_url, else the address it listens on."""
+    web = app.config.web
+    if web.public_url or not listen:
+        return web.base_url
+    return f"http://{listen}/"
+
+
+def build(app: App, after_commit=None, listen: str | None = None):
     """The Starlette application over the bot's store, policy and configuration."""
     from web.app import create_app
     from web.deps import Deps, WebSettings
 
     config = app.config
     settings = WebSettings(
-        base_url=config.web.base_url, support_name=config.support.name,
+        base_url=base_url(app, listen), support_name=config.support.name,
         support_address=config.support.address, session_hours=config.web.session_hours,
         per_address_per_hour=config.web.sign_ins_per_address_per_hour,
         per_ip_per_hour=config.web.sign_ins_per_ip_per_hour,
@@ -66,7 +74,8 @@ def uvicorn_config(app: App, after_commit=None, listen: str | None = None):
     import uvicorn
 
     host, _, port = (listen or app.config.web.listen).rpartition(":")
-    return uvicorn.Config(build(app, after_commit), host=host.strip("[]"), port=int(port),
+    return uvicorn.Config(build(app, after_commit, listen), host=host.strip("[]"),
+                          port=int(port),
                           log_level="warning", access_log=False, lifespan="off")
 
 

@@ -26,14 +26,19 @@ CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("time", "time"),
                ("date", "today"), ("datetime", "today")}
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
+def _imports(path: Path, full: bool = False) -> list[tuple[int, str]]:
+    """(line, top-level package imported), or with `full` the whole module name."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name.split(".")[0]) for a in node.names]
+            found += [(node.lineno, a.name if full else a.name.split(".")[0])
+                      for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module.split(".")[0]))
+            if full and node.module == "intake":
+                found += [(node.lineno, f"intake.{a.name}") for a in node.names]
+            else:
+                found.append((node.lineno, node.module if full else node.module.split(".")[0]))
     return found
 
 
@@ -58,6 +63,14 @@ def test_no_room_below_the_composition_root_reads_the_clock(room):
     bad = [f"{path.relative_to(ROOT)}:{line}"
            for path in sorted((ROOT / room).rglob("*.py")) for line in _clock_reads(path)]
     assert not bad, "clock read at " + ", ".join(bad)
+
+
+def test_the_support_center_uses_only_the_intake_service():
+    # the same opening and reply path as mail, not the mail handling itself
+    bad = [f"{path.relative_to(ROOT)}:{line}" for path in sorted((ROOT / "web").rglob("*.py"))
+           for line, name in _imports(path, full=True)
+           if name.startswith("intake") and name not in ("intake", "intake.service")]
+    assert not bad, bad
 
 
 def test_the_scan_sees_a_forbidden_import(tmp_path):
