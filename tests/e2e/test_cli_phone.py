@@ -111,7 +111,7 @@ def test_the_customer_is_acknowledged_and_only_standard_sees_the_phone_line(ib, 
     assert "+34 910 000 000" in alice and "Mon-Fri 09:00-20:00" in alice
     assert "+34 910 000 000" not in carol and "phone" not in carol.lower()
     digest = ib("digest", "--now", NOW).out
-    assert "Opened by channel: mail 0, web 0, phone 2." in digest
+    assert "Opened by channel: mail 0, support center 0, phone 2." in digest
 
 
 @pytest.mark.parametrize(("args", "named"), [
