@@ -62,6 +62,10 @@ class ContextBuilder:
         contact = uow.contacts.get(email)
         return contact.name if contact and contact.name else ""
 
+    def _phone(self, plan) -> tuple[str, str | None] | None:
+        line = self.policy.phone_line(plan)
+        return (line[0], self.policy.phone_hours) if line else None
+
     def _hours(self, plan) -> dict:
         closed = self.policy.closed
         return {"window": plan.window, "zone": self.policy.tz.key, "country": closed.country,
@@ -102,8 +106,9 @@ class ContextBuilder:
                       "extra": d.quota_extra, "remaining": d.quota_remaining,
                       "year_end": year_end},
             "overage": d.overage,
-            # (number, hours) for plans with phone support; the others never see it
-            "phone": self.policy.phone_line(plan),
+            # (number, hours) for plans with phone support; the others never see it.
+            # Hours None: the plan's window, which the template shows in the reader's zone
+            "phone": self._phone(plan),
             "opened_by": self.staff.name_of(d.opened_by) if d.opened_by else None,
         }
 
