@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from notifier import i18n
 from notifier.formatting import Words, by_account_severity, fill, hanging, share
 from rules.plans import Severity, Window
 
@@ -67,6 +68,9 @@ class Wording(Words):
                     else self._('explicit tag "%(tag)s" in the body', tag=tag["tag"]))
         if text.startswith("set by "):
             return self._("set by %(name)s", name=text[len("set by "):])
+        if self.lang != i18n.SOURCE:
+            # a reason worded some other way is English: rather say less than mix languages
+            return self._("what your mail describes")
         return text
 
     # -- the support window, from the reader's zone

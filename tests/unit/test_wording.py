@@ -121,6 +121,12 @@ def test_why_a_severity_was_chosen_is_worded_for_the_customer_in_their_language(
                                       "default (major)")
 
 
+def test_a_reason_worded_otherwise_is_not_mixed_into_a_spanish_mail():
+    odd = "critical: creating documents fails for every user"
+    assert ES.reason(odd) == "lo que describe su mensaje"
+    assert EN.reason(odd) == odd
+
+
 def test_severity_meanings_are_the_vendors_words():
     # the catalog's msgids must stay the policy's own definitions (rules/plans.py)
     for severity, meaning in SEVERITY_MEANINGS.items():
