@@ -159,7 +159,7 @@ def test_the_digest_is_titled_and_reads_in_the_desks_language(chromium, tmp_path
                    support={"language": lang})
     seed(app, at(2026, 3, 2, 13, 0))
     open_ticket(app, DAN, "[Blocker] Portal is down", "Nobody can log in.\n")
-    open_ticket(app, ALICE, "Report question", "How do I export a report?\n")
+    open_ticket(app, ALICE, "[Trivial] Report question", "How do I export a report?\n")
     app.clock.advance(hours=19)  # Tue 08:00
     app.queue_digest()
     app.deliver()

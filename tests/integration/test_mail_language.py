@@ -169,7 +169,8 @@ def test_a_quota_refusal_tells_the_customer_plainly_and_the_desk_once_a_day(tmp_
     open_ticket(app, ALICE, "Portal question", ENGLISH)
     delivered(app, smtp_sink)
 
-    handled = ingest(app, raw_mail(CAROL, "Another question", ENGLISH))
+    # a tagged level, so the refusal does not hang on inference (a blocker is accepted)
+    handled = ingest(app, raw_mail(CAROL, "[Trivial] Another question", ENGLISH))
     assert handled.outcome == "refused_quota"
     mails = delivered(app, smtp_sink)
     [refusal] = to(mails, CAROL)
@@ -183,7 +184,7 @@ def test_a_quota_refusal_tells_the_customer_plainly_and_the_desk_once_a_day(tmp_
     assert "intakebot account add-tickets acme N" in flat(text_of(told))
 
     # the same day, another refusal: the customer hears again, the desk does not
-    ingest(app, raw_mail(ALICE, "And another", ENGLISH))
+    ingest(app, raw_mail(ALICE, "[Trivial] And another", ENGLISH))
     assert [m["X-Intakebot-Kind"] for m in delivered(app, smtp_sink)] == ["refused_quota"]
     app.close()
 
@@ -198,7 +199,7 @@ def test_the_accounts_own_managers_hear_of_its_quota_instead_of_every_manager(tm
         uow.accounts.update(account)
         uow.commit()
     open_ticket(app, ALICE, "Portal question", ENGLISH)
-    ingest(app, raw_mail(CAROL, "Another question", ENGLISH))
+    ingest(app, raw_mail(CAROL, "[Trivial] Another question", ENGLISH))
     [told] = [m for m in delivered(app, smtp_sink) if m["X-Intakebot-Kind"] == "quota_exhausted"]
     assert sorted(a.addr_spec for a in told["To"].addresses) == \
         sorted([ANN, BOB, "sales@vendor.example"])
