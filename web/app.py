@@ -8,8 +8,10 @@ shell only reads the form. Sign-in lives here; the contact pages are
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -25,6 +27,17 @@ from web.site import Site
 
 Handler = Callable[[Site, Request, FormData | None], Response]
 
+# Handlers hold the store's lock for most of their work (CPU under the GIL), so a few
+# threads serve as many pages as forty would, and the mail pipeline, which waits for the
+# same lock, queues behind a few pages instead of behind every client's.
+WORKERS = 8
+
+
+def _limiter(site: Site) -> anyio.CapacityLimiter:
+    if site.limiter is None:  # made in the server's event loop, on the first request
+        site.limiter = anyio.CapacityLimiter(WORKERS)
+    return site.limiter
+
 
 def _route(site: Site, path: str, handler: Handler, methods=("GET",)) -> Route:
     async def endpoint(request: Request) -> Response:
@@ -35,7 +48,8 @@ def _route(site: Site, path: str, handler: Handler, methods=("GET",)) -> Route:
                 return site.error(request, 413)
             form = await request.form(max_files=20, max_fields=50)
         try:
-            return await run_in_threadpool(handler, site, request, form)
+            return await anyio.to_thread.run_sync(
+                functools.partial(handler, site, request, form), limiter=_limiter(site))
         finally:
             if form is not None:
                 await form.close()

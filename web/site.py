@@ -26,6 +26,7 @@ class Site:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.keys = Keys(deps.secret)
+        self.limiter = None  # the worker threads' limit (web/app.py)
 
     def now(self):
         return self.deps.clock()
