@@ -123,7 +123,10 @@ class App:
     def builder(self):
         from notifier.contexts import ContextBuilder
 
-        return ContextBuilder(self.policy, self.addressing, self.config.support.language)
+        builder = ContextBuilder(self.policy, self.addressing, self.config.support.language)
+        # customer mail links to the ticket's page for plans with the support center
+        builder.center_url = self.config.web.base_url if self.config.web.enabled else None
+        return builder
 
     @property
     def listener_enabled(self) -> bool:

@@ -110,14 +110,28 @@ class ContextBuilder:
             # Hours None: the plan's window, which the template shows in the reader's zone
             "phone": self._phone(plan),
             "opened_by": self.staff.name_of(d.opened_by) if d.opened_by else None,
+            "center_link": self._center(uow, ticket),
         }
+
+    center_url: str | None = None  # the support center's address, when it is served
+
+    def _center(self, uow, ticket: Ticket) -> str | None:
+        """The ticket's page in the support center, for plans that include it. A plain
+        link, not a sign-in: a forwarded mail must not let its reader in; signing in
+        from it comes back to this page."""
+        account = uow.accounts.get(ticket.account)
+        if not self.center_url or account is None or account.plan not in self.policy.plans \
+                or not self.policy.plan(account.plan).support_center:
+            return None
+        return f"{self.center_url}tickets/{ticket.number}"
 
     def _agent_reply(self, uow, row, ticket):
         return {**self._reader(uow, ticket, ticket.requester),
                 "agent_name": row.payload.agent_name,
                 "requester_name": self._greeting_name(uow, ticket.requester),
                 "subject": ticket.subject, "body": row.payload.text,
-                "waiting_on_customer": ticket.status == "pending-customer"}
+                "waiting_on_customer": ticket.status == "pending-customer",
+                "center_link": self._center(uow, ticket)}
 
     def _resolved(self, uow, row, ticket):
         at = ticket.resolved_at or row.created_at
@@ -126,7 +140,8 @@ class ContextBuilder:
                 "requester_name": self._greeting_name(uow, ticket.requester),
                 "resolved_at": at, "resolved_by": row.payload.resolved_by,
                 "resolution": None,
-                "reopen_days": days, "reopen_until": at + timedelta(days=days)}
+                "reopen_days": days, "reopen_until": at + timedelta(days=days),
+                "center_link": self._center(uow, ticket)}
 
     def _reopened(self, uow, row, ticket):
         return {**self._reader(uow, ticket, ticket.requester), "subject": ticket.subject,

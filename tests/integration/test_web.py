@@ -361,3 +361,43 @@ def test_closed_tickets_take_no_reply_here(desk):
     refused = alice.post(f"/tickets/{number}/reply", data={"csrf": csrf(page.text),
                                                            "text": "again"})
     assert refused.status_code == 400 and desk.outbox("customer_reply") == []
+
+
+def test_a_ticket_link_from_a_mail_signs_in_to_that_ticket(desk):
+    number = desk.ticket_by_mail(ALICE, "Search is slow")
+    client = desk.client()
+
+    asked = client.get(f"/tickets/{number}")
+
+    assert asked.headers["location"] == f"/?next=/tickets/{number}"
+    form = client.get(asked.headers["location"])
+    client.post("/login", data={"csrf": csrf(form.text), "email": ALICE,
+                                "next": f"/tickets/{number}"})
+    assert use_link(client, desk.link(ALICE)).headers["location"] == f"/tickets/{number}"
+    # only a page of ours: another site is never where a sign-in leads
+    bob = desk.client()
+    bob.post("/login", data={"csrf": csrf(bob.get("/").text), "email": BOB,
+                             "next": "//evil.example/"})
+    assert use_link(bob, desk.link(BOB)).headers["location"] == "/tickets"
+
+
+def test_customer_mail_links_the_ticket_page_only_on_plans_with_the_center(desk):
+    from notifier.contexts import ContextBuilder
+
+    builder = ContextBuilder(desk.policy, desk.settings.addressing)
+    builder.center_url = "https://support.example.com/"
+    plus = desk.ticket_by_mail(CAROL, "Exports fail")
+    basic = desk.ticket_by_mail(DAVE, "Exports fail")
+    with desk.store.unit_of_work() as uow:
+        links = {row.ticket: builder.build(uow, row)["center_link"]
+                 for row in uow.outbox.all() if row.kind == "ack"}
+    assert links == {plus: f"https://support.example.com/tickets/{plus}", basic: None}
+
+
+def test_a_plan_that_loses_the_center_ends_its_contacts_sessions(desk, alice):
+    with desk.store.unit_of_work() as uow:
+        account = uow.accounts.get("acme")
+        account.plan = "basic"
+        uow.accounts.update(account)
+        uow.commit()
+    assert alice.get("/tickets").status_code == 303
