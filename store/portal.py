@@ -34,10 +34,7 @@ class AccountView:
         return self._uow.tickets.page_for_account(self._key, include_closed, start, count)
 
     def ticket(self, number: int) -> Ticket | None:
-        ticket = self._uow.tickets.get(number)
-        if ticket is None or ticket.account.lower() != self._key:
-            return None
-        return ticket
+        return self._uow.tickets.get_for_account(number, self._key)
 
     def timeline(self, number: int) -> list[Event] | None:
         """The ticket's events the customer may see, oldest first; None if not his."""

@@ -80,6 +80,15 @@ class Tickets:
         docs.update((d["number"], d) for d in self._doc.find_all("tickets", "account", key))
         return [ticket_from_dict(docs[n]) for n in sorted(docs)]
 
+    def get_for_account(self, number: int, account: str) -> Ticket | None:
+        """Ticket `number` only if it is `account`'s (hot or archived); else None."""
+        d = self._doc.get("tickets", str(number))
+        if d is None:
+            d = self._history.ticket(self._ranges, number)
+        if d is None or d["account"].lower() != account.lower():
+            return None
+        return ticket_from_dict(d)
+
     def page_for_account(self, account: str, include_archived: bool, start: int,
                          count: int) -> tuple[int, list[Ticket]]:
         """(how many, one page of them): an account's tickets, active ones first (only

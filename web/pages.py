@@ -86,16 +86,23 @@ def ticket(site: Site, request: Request, form, *, problem: str | None = None,
                        opened=request.query_params.get("new") == "1")
 
 
-def _uploads(site: Site, form: FormData) -> tuple[str, ...]:
-    """The files of a form, kept like a mail's attachments (under a fresh owner key)."""
-    owner = f"web-{secrets.token_hex(8)}"
-    kept = []
+def _uploads(site: Site, form: FormData) -> tuple[tuple[str, ...], str | None]:
+    """(the form's files kept like a mail's attachments, under a fresh owner key; what is
+    wrong with them). Together they may be as large as a mail may be."""
+    limit = site.deps.settings.max_upload_bytes
+    files, total = [], 0
     for item in form.getlist("files"):
-        if isinstance(item, UploadFile) and item.filename:
-            data = item.file.read()
-            if data:
-                kept.append(site.deps.store.files.put_attachment(owner, item.filename, data))
-    return tuple(kept)
+        if not isinstance(item, UploadFile) or not item.filename:
+            continue  # a file field left empty
+        data = item.file.read(limit + 1 - total)
+        total += len(data)
+        if total > limit:
+            return (), f"The files are larger than {limit // (1024 * 1024)} MB altogether."
+        if data:
+            files.append((item.filename, data))
+    owner = f"web-{secrets.token_hex(8)}"
+    return tuple(site.deps.store.files.put_attachment(owner, name, data)
+                 for name, data in files), None
 
 
 def reply(site: Site, request: Request, form: FormData) -> Response:
@@ -110,15 +117,16 @@ def reply(site: Site, request: Request, form: FormData) -> Response:
         if not site.form_ok(request, form, who):
             return site.error(request, 403, "This form has expired: reload the page.")
         text = clean_text(str(form.get("text") or "")).strip()[:TEXT_LIMIT]
+        files, problem = (), None
         if reply_route(t, now, site.deps.settings.reopen_days) is ReplyRoute.NEW_TICKET:
             problem = "This ticket is closed: please open a new one."
-        elif not text and not form.getlist("files"):
-            problem = "Write something before sending."
         else:
-            problem = None
+            files, problem = _uploads(site, form)
+            if problem is None and not text and not files:
+                problem = "Write something before sending."
         if problem is None:
             inbound = Inbound(at=now, sender=who.email, text=text or "(files attached)",
-                              attachments=_uploads(site, form))
+                              attachments=files)
             service.customer_reply(uow, OutboxWriter(uow, site.deps.addressing, now), t,
                                    inbound, reopen_days=site.deps.settings.reopen_days,
                                    now=now)
@@ -185,6 +193,8 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
                 problem = (f"You have opened {s.per_contact_per_hour} tickets here within the "
                            "hour; please add to one of them, or try again later.")
             else:
+                files, problem = _uploads(site, form)
+            if problem is None:
                 request_ = service.Request(
                     contact=who.contact, subject=fields["subject"],
                     text=fields["description"][:TEXT_LIMIT] or fields["subject"], at=now,
@@ -192,7 +202,7 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
                     severity_why="you chose it in the support center")
                 opened = service.open_request(
                     uow, OutboxWriter(uow, site.deps.addressing, now), policy, request_,
-                    now=now, attachments=_uploads(site, form), mail_refusal=True)
+                    now=now, attachments=files, mail_refusal=True)
                 uow.commit()
                 site.deps.queued()
                 if opened.ticket is not None:

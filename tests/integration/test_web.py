@@ -401,3 +401,28 @@ def test_a_plan_that_loses_the_center_ends_its_contacts_sessions(desk, alice):
         uow.accounts.update(account)
         uow.commit()
     assert alice.get("/tickets").status_code == 303
+
+
+def test_files_ride_along_up_to_the_mail_size_limit(tmp_path):
+    desk = Desk(tmp_path / "data", max_upload_bytes=2000)
+    try:
+        alice = desk.client()
+        desk.sign_in(alice, ALICE)
+        form = alice.get("/tickets/new")
+        done = alice.post("/tickets/new", data={"csrf": csrf(form.text), "subject": "Logs"},
+                          files=[("files", ("app.log", b"x" * 600, "text/plain"))])
+        number = int(done.headers["location"].split("/")[2].split("?")[0])
+        page = alice.get(f"/tickets/{number}")
+        assert "app.log" in page.text
+        assert alice.get(f"/tickets/{number}/files/1/0").content == b"x" * 600
+
+        too_big = alice.post(f"/tickets/{number}/reply", data={"csrf": csrf(page.text)},
+                             files=[("files", ("a.log", b"y" * 1100, "text/plain")),
+                                    ("files", ("b.log", b"z" * 1100, "text/plain"))])
+        assert too_big.status_code in (400, 413)
+        empty = alice.post(f"/tickets/{number}/reply", data={"csrf": csrf(page.text)},
+                           files=[("files", ("", b"", "application/octet-stream"))])
+        assert empty.status_code == 400 and "Write something" in empty.text
+        assert desk.outbox("customer_reply") == []
+    finally:
+        desk.close()
