@@ -62,11 +62,17 @@ def ingest(ctx: Context, files: tuple[Path, ...]) -> None:
         raws.append(("stdin", sys.stdin.buffer.read()))
     if any(not raw for _, raw in raws):
         raise UsageProblem("an empty message was given: nothing to ingest")
+    from intakebot.config import ConfigError
+
     try:
         setup_logging(ctx.config.support.log_level)
         app = build_app(ctx)
         now = app.clock()
-        handled = app.pipeline.run([Incoming(raw, now, f"pipe:{name}") for name, raw in raws])
+        try:
+            handled = app.pipeline.run([Incoming(raw, now, f"pipe:{name}")
+                                        for name, raw in raws])
+        except ConfigError as exc:  # found while building a part (the holidays' country)
+            raise UsageProblem(str(exc)) from None
     except UsageProblem as exc:
         if not piped:
             raise  # a configuration error: exit 2, the operator must fix it

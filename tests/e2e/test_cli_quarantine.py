@@ -62,14 +62,20 @@ def test_files_with_a_quarantined_one_exit_1_and_name_it(tmp_path, desk):
     assert "1 of 2 message(s) quarantined" in ran.err
 
 
-def test_a_broken_configuration_on_the_pipe_asks_the_mta_to_retry(tmp_path):
-    bad = write_config(tmp_path / "bad.toml", {"support": {"timezone": "Europe/Madird"}})
+@pytest.mark.parametrize("section, key, value", [
+    ("support", "timezone", "Europe/Madird"),
+    ("holidays", "country", "XX"),  # checked only when the policy is built
+])
+def test_a_broken_configuration_on_the_pipe_asks_the_mta_to_retry(tmp_path, section, key,
+                                                                  value):
+    bad = write_config(tmp_path / "bad.toml", {section: {key: value}})
 
     piped = intakebot("ingest", cwd=tmp_path, config=bad, input=b"From: a@b.example\r\n\r\nhi")
     assert piped.code == 75
-    assert "support.timezone" in piped.err and "the MTA keeps the message" in piped.err
+    assert f"{section}.{key}" in piped.err and "the MTA keeps the message" in piped.err
     (tmp_path / "m.eml").write_bytes(b"From: a@b.example\r\n\r\nhi")
-    assert intakebot("ingest", "m.eml", cwd=tmp_path, config=bad).code == 2
+    from_file = intakebot("ingest", "m.eml", cwd=tmp_path, config=bad)
+    assert from_file.code == 2 and f"{section}.{key}" in from_file.err
 
 
 def test_ingest_help_documents_the_exit_codes(tmp_path):
