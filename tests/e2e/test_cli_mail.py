@@ -7,6 +7,7 @@ written to the Maildir `<data-dir>/sent-mail`), as a first-time user runs it.
 from __future__ import annotations
 
 import email
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
@@ -428,3 +429,22 @@ def test_tickets_now_shows_a_breach(ib, acme, request_eml):
     later = (datetime.now(UTC) + timedelta(days=60)).isoformat()
     [late] = ib("tickets", "--json", "--now", later).json()
     assert late["response_state"] == "breached"
+
+
+def test_report_and_tickets_as_a_real_process(cli_process, write_eml):
+    assert cli_process("--data-dir", "d", "account", "add", "Acme", "--plan", "plus").code == 0
+    assert cli_process("--data-dir", "d", "contact", "add", "Acme", "alice@acme.example").code == 0
+    raw = write_eml("in.eml", "alice@acme.example", "[critical] Cannot open documents",
+                    "No document opens.\n", to=SUPPORT).read_bytes()
+    assert cli_process("--data-dir", "d", "ingest", input=raw).code == 0
+    [t] = json.loads(cli_process("--data-dir", "d", "tickets", "--json").out)
+    late = (datetime.fromisoformat(t["response_due"]) + timedelta(hours=1)).isoformat()
+    month = late[:7]
+
+    ran = cli_process("--data-dir", "d", "report", "--month", month, "--now", late)
+
+    assert ran.code == 0, ran.err
+    # the one response target is missed: 0 of 1, as the digest would count it
+    assert "plan plus: 1 ticket, response 0%, resolution -" in ran.out
+    bad = cli_process("--data-dir", "d", "report", "--month", "2026-13")
+    assert bad.code == 2 and "--month '2026-13' is not a month" in bad.err
