@@ -1,4 +1,8 @@
-"""Severity inference: accuracy on the labelled corpus, tags, quoting, headers, config rules."""
+"""Severity inference: the corpus, tags, quoting, headers, config rules, the reason line.
+
+The held-out corpora (heldout*.toml) are not asserted on here: tests that pass on them
+would invite tuning against them. `python3 bench/bench_severity.py` reports them.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,11 @@ import pytest
 
 from intakebot.config import parse
 from rules.plans import Severity
-from rules.severity import DEFAULT_RULES, SeverityRule, infer
+from rules.severity import SeverityRule, infer
 
 DATA = Path(__file__).parent.parent / "data" / "severity"
+TUNING_FILES = ("corpus.toml", "tuning-2.toml")
+HELD_OUT_FILES = ("heldout.toml", "heldout-2.toml")
 
 
 def _load(name: str) -> list[dict]:
@@ -20,54 +26,51 @@ def _load(name: str) -> list[dict]:
         return tomllib.load(fh)["mail"]
 
 
-TUNING = _load("corpus.toml")
-HELD_OUT = _load("heldout.toml")
+TUNING = [m for name in TUNING_FILES for m in _load(name)]
 
 
-def _run(mail: dict) -> Severity:
-    return infer(mail["subject"], mail["body"], mail.get("headers")).severity
-
-
-def _share(rows: list[tuple[dict, Severity]]) -> str:
-    right = sum(got == m["expected"] for m, got in rows)
-    return f"{right}/{len(rows)} = {right / len(rows):.0%}" if rows else "-"
+def _reading(mail: dict) -> Severity:
+    """What the definitions give for a mail. A customer's tag ("Severity: blocker") still
+    decides the ticket (`severity`); the corpus labels it as a request, so a tagged mail is
+    scored on the reading that the reason line gives agents beside the tag."""
+    result = infer(mail["subject"], mail["body"], mail.get("headers"))
+    if result.requested is None:
+        return result.severity
+    return result.assessed or Severity.MAJOR
 
 
 # --- the corpus -----------------------------------------------------------------------
 
-def test_corpus_is_balanced_over_levels_and_languages():
+def test_corpus_is_large_balanced_and_a_third_spanish():
     cells = defaultdict(int)
     for mail in TUNING:
         cells[(mail["lang"], Severity(mail["expected"]))] += 1
     assert {lang for lang, _ in cells} == {"en", "es"}
     assert all(cells[(lang, sev)] >= 8 for lang in ("en", "es") for sev in Severity), cells
-    assert len(TUNING) + len(HELD_OUT) >= 100 and len(HELD_OUT) >= 20
-    ids = [m["id"] for m in TUNING + HELD_OUT]
+    held_out = [m for name in HELD_OUT_FILES for m in _load(name)]
+    everything = TUNING + held_out
+    assert len(everything) >= 300 and len(held_out) >= 100
+    assert sum(m["lang"] == "es" for m in everything) >= len(everything) / 3
+    ids = [m["id"] for m in everything]
     assert len(ids) == len(set(ids))
 
 
-def test_corpus_accuracy_and_no_outage_is_downgraded(capsys):
-    results = [(m, _run(m)) for m in TUNING]
-    held = [(m, _run(m)) for m in HELD_OUT]
-    everything = results + held
-    lines = [f"overall (tuning + held-out): {_share(everything)}",
-             f"tuning set:                  {_share(results)}",
-             f"held-out set (not tuned on): {_share(held)}"]
-    for sev in Severity:
-        lines.append(f"  {sev:<8} {_share([r for r in everything if r[0]['expected'] == sev])}"
-                     f"   held-out {_share([r for r in held if r[0]['expected'] == sev])}")
-    for lang in ("en", "es"):
-        lines.append(f"  {lang:<8} {_share([r for r in everything if r[0]['lang'] == lang])}")
-    wrong = [f"  {m['id']}: expected {m['expected']}, got {got}"
-             for m, got in everything if got != m["expected"]]
-    with capsys.disabled():
-        print("\nseverity accuracy\n" + "\n".join(lines + wrong))
+def test_tuning_corpus_accuracy_and_no_outage_is_downgraded():
+    wrong = [f"{m['id']}: expected {m['expected']}, got {got}"
+             for m in TUNING if (got := _reading(m)) != m["expected"]]
+    assert len(wrong) <= len(TUNING) * 0.03, "\n".join(wrong)
+    missed = [m["id"] for m in TUNING
+              if m["expected"] == "blocker" and _reading(m) is not Severity.BLOCKER]
+    assert not missed, f"outage mails not rated blocker: {missed}"
 
-    right = sum(got == m["expected"] for m, got in everything)
-    assert right / len(everything) >= 0.90, "\n".join(lines + wrong)
-    missed_outages = [m["id"] for m, got in everything
-                      if m["expected"] == "blocker" and got is not Severity.BLOCKER]
-    assert not missed_outages, f"outage mails not rated blocker: {missed_outages}"
+
+def test_a_customers_tag_still_decides_the_ticket_and_is_flagged_as_a_request():
+    tagged = [(m, infer(m["subject"], m["body"])) for m in TUNING]
+    tagged = [(m, r) for m, r in tagged if r.requested is not None]
+    assert len(tagged) >= 10
+    assert all(r.severity is r.requested and r.confidence == 1.0 for _, r in tagged)
+    disagree = [r for m, r in tagged if r.requested != m["expected"]]
+    assert disagree and all("the mail itself reads as" in r.reason for r in disagree)
 
 
 # --- explicit tags --------------------------------------------------------------------
@@ -92,10 +95,22 @@ def test_explicit_tag_decides_with_full_confidence(subject, body, expected, show
     assert f'"{shown}"' in result.reason
 
 
-def test_tag_beats_contrary_text():
+def test_tag_beats_contrary_text_and_the_reason_gives_the_reading():
     result = infer("[Trivial] the platform is down", "Nobody can log in, we get 503 everywhere.")
-    assert result.severity is Severity.TRIVIAL
-    assert result.reason == 'explicit tag "[Trivial]" in the subject'
+    assert (result.severity, result.requested, result.confidence) == (Severity.TRIVIAL,
+                                                                      Severity.TRIVIAL, 1.0)
+    assert result.assessed is Severity.BLOCKER
+    assert result.reason == ('explicit tag "[Trivial]" in the subject; the mail itself reads '
+                             "as blocker: the service is unavailable for every user")
+
+
+def test_a_tag_that_agrees_with_the_reading_is_named_alone():
+    result = infer("Login", "Severidad: crítica\n\nNadie de la oficina puede iniciar sesión.")
+    assert result.reason == 'explicit tag "Severidad: crítica" in the body'
+
+
+def test_a_medium_severity_line_in_spanish_is_a_tag():
+    assert infer("Incidencia", "Severidad: media\nla web va lenta").requested is Severity.MAJOR
 
 
 def test_urgent_in_brackets_is_not_a_severity_tag():
@@ -174,34 +189,54 @@ def test_negated_or_hypothetical_outage_is_not_a_blocker(body):
     assert infer("Search", body).severity is not Severity.BLOCKER
 
 
-def test_not_urgent_lowers_the_result():
-    broken = "La exportación a PDF no funciona."
-    plain = infer("Exportación", broken).severity
-    relaxed = infer("Exportación", broken + " No es urgente.").severity
-    assert relaxed.rank > plain.rank
-    assert infer("Export", "The PDF export does not work. Not urgent.").severity \
-        is Severity.TRIVIAL
+@pytest.mark.parametrize("subject, body", [
+    ("Export", "The PDF export does not work. Not urgent, whenever you can."),
+    ("Exportación", "La exportación a PDF no funciona. No es urgente, cuando podáis."),
+    ("URGENT!!!", "The PDF export does not work."),
+    ("¡¡URGENTE!!", "La exportación a PDF no funciona."),
+])
+def test_tone_does_not_change_the_impact(subject, body):
+    # the definitions rate what is affected, not how the writer feels about it
+    assert infer(subject, body).severity is Severity.MAJOR
 
 
-def test_the_subject_weighs_more_than_the_body():
-    assert infer("Search is slow", "Also, how do I add a tag?").severity is Severity.MAJOR
-    assert infer("How do I add a tag?", "Also, search is slow.").severity is Severity.TRIVIAL
+@pytest.mark.parametrize("subject, body, expected", [
+    ("How do I add a tag?", "Also, search is slow for everyone.", Severity.MAJOR),
+    ("¿Cómo añado una etiqueta?", "Además, la búsqueda va lenta para todos.", Severity.MAJOR),
+    ("Feature suggestion", "Before that: the site is not loading for anyone since 10:00.",
+     Severity.BLOCKER),
+    ("Sugerencia", "Antes de nada: la web no carga para nadie desde las 10:00.",
+     Severity.BLOCKER),
+])
+def test_a_fault_in_the_body_outweighs_a_question_or_suggestion_in_the_subject(
+        subject, body, expected):
+    assert infer(subject, body).severity is expected
 
 
-def test_a_reply_subject_weighs_like_body_text():
-    body = "It is back now, but it went down twice this morning for a minute or so."
-    assert infer("Site down", body).severity is Severity.BLOCKER
-    assert infer("Re: Site down", body).severity is Severity.MAJOR
+@pytest.mark.parametrize("subject, body", [
+    ("Re: Site down", "It is back now, but it went down twice this morning for a minute."),
+    ("RE: Web caída", "Ya funciona, pero esta mañana se ha caído dos veces un minuto."),
+])
+def test_a_reply_subject_is_not_read_and_drops_are_major(subject, body):
+    assert infer(subject, body).severity is Severity.MAJOR
+    assert infer(subject.split(":", 1)[1], body).severity is Severity.MAJOR
 
 
-def test_reason_names_the_cue_and_confidence_reflects_the_margin():
-    clear = infer("The service is down", "Nobody can log in, every page returns 503.")
-    assert clear.severity is Severity.BLOCKER
-    assert '"service is down" (blocker' in clear.reason and "in the subject" in clear.reason
-    torn = infer("Question", "The platform is down for everyone. Quick question, no rush.")
-    assert torn.severity is Severity.BLOCKER
-    assert "outweighing" in torn.reason
-    assert 0 < torn.confidence < clear.confidence < 1
+def test_the_reason_names_what_is_affected_for_whom_and_what_still_works():
+    clear = infer("Cannot create documents", "Creating documents fails for every user since "
+                  "9:00. The rest of the service works.")
+    assert clear.reason == ("critical: creating documents fails for every user; the rest of "
+                            "the service works")
+    assert (clear.affected, clear.scope, clear.mitigation) == ("create", "all", "rest")
+    es = infer("No podemos crear documentos", "Crear documentos falla a todos los usuarios "
+               "desde las 9:00. Lo demás funciona.")
+    assert es.reason == clear.reason
+    up = infer("", "The service is up but nobody can open a document.")
+    assert up.reason == "critical: opening documents fails for every user; the service " \
+                        "itself is up"
+    unclear = infer("Thumbnails", "The thumbnails are not generated.")
+    assert unclear.reason == "major: previews fail (for whom is not said)"
+    assert 0.1 < unclear.confidence < clear.confidence < 1.0
 
 
 def test_no_cue_falls_back_to_the_default_with_low_confidence():
@@ -249,10 +284,21 @@ def test_extra_rules_ignore_accents_and_case():
     assert infer("NOMINA", "", extra_rules=[rule]).severity is Severity.CRITICAL
 
 
-def test_rules_are_data():
-    assert all(isinstance(r, SeverityRule) for r in DEFAULT_RULES)
-    assert {r.severity for r in DEFAULT_RULES} == set(Severity)
+def test_extra_rule_weight_is_measured_against_the_reading():
+    light = SeverityRule(Severity.BLOCKER, "factura", weight=1, label="invoices")
+    # a weak rule does not outweigh what the mail clearly says...
+    clear = infer("Export", "The CSV export fails for everyone; the rest works. Factura 12.",
+                  extra_rules=[light])
+    assert clear.severity is Severity.MAJOR
+    # ...but it does decide where the mail says nothing the definitions use
+    unclear = infer("Factura", "Adjunto la factura.", extra_rules=[light])
+    assert unclear.severity is Severity.BLOCKER and "invoices" in unclear.reason
+
+
+def test_bad_extra_rules_are_refused():
     with pytest.raises(ValueError, match="regular expression"):
         SeverityRule(Severity.MAJOR, "(unclosed")
     with pytest.raises(ValueError):
         SeverityRule("urgentish", "x")
+    with pytest.raises(ValueError, match="positive"):
+        SeverityRule(Severity.MAJOR, "x", weight=0)

@@ -1,0 +1,259 @@
+"""Severity from the coverage page's definitions: what a mail says is affected, for whom,
+and what still works.
+
+One pass over the tokens finds the vocabulary's phrases (rules/triage_words.py);
+clauses then become statements ("nobody can open a document": opening documents
+fails, for everyone; "login and search work": the service is up) and the level follows
+from them: the service unavailable is a blocker unless the writer says it is up or it
+comes and goes; getting in, creating or reading documents failing is critical unless
+it is one user, part of them, or another way works; any other fault, a slow page or
+drops are major; no fault at all (questions, thanks, suggestions) is trivial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rules.plans import Severity
+from rules.triage_scan import Clause, clauses
+
+B, C, M, T = Severity.BLOCKER, Severity.CRITICAL, Severity.MAJOR, Severity.TRIVIAL
+_RANK = {B: 0, C: 1, M: 2, T: 3}  # Severity.rank, without its list lookup per call
+
+_NAMED = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "ROUTE", "CREATE",
+                    "READ", "OPEN"})
+# what a mail is (a question, thanks...) counts from every clause, fact or not
+_SPEECH = frozenset({"PAST", "HOWTO", "REQUEST", "SUGGEST", "THANKS", "FORGOT", "NOFAULT",
+                     "LOWIMPACT", "RECOVER"})
+_IN_APP = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "REST", "CREATE",
+                     "READ", "OPEN", "ROUTE"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Severity
+    affected: str       # service | access | create | read | a feature's name | slow | drops
+    scope: str = ""     # all | some | one | part | ""
+    route: bool = False
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a mail says, by the definitions. `severity` None: nothing to go on."""
+    severity: Severity | None
+    affected: str = ""
+    scope: str = ""
+    mitigation: str = ""   # rest | up | others | part | between | ""
+    kind: str = ""         # outage, fault, slow, drops, cosmetic, question, thanks, ...
+    clear: bool = False
+
+
+def _scope_of(c: Clause) -> str:
+    """For whom a clause that says something is broken (or nothing) says it is: "my
+    colleagues" there are affected too; where something works, they are the others
+    (see _works)."""
+    if "ONE" in c.tags:
+        return "one"
+    if "SOME" in c.tags:
+        return "some"
+    if "ALL" in c.tags or "OTHERS" in c.tags:
+        return "all"
+    return ""
+
+
+def _gone(c: Clause, bad: set[str], first: str) -> bool:
+    """Does the clause say the service itself cannot be reached or used?"""
+    tags = c.tags
+    if first not in ("SVC", "LOGINPAGE", "PAGE"):
+        # nothing named at all: "nothing loads", "we cannot connect", "502 Bad Gateway"
+        return not (tags & _NAMED or c.feature) and bool(bad & {"DOWN", "NOLOAD", "REACH"})
+    return bool(
+        bad & {"DOWN", "NOLOAD", "REACH", "HANG"}
+        # "the platform is not available / doesn't work / doesn't open"
+        or (bad & {"UNAVAIL", "NOTWORK", "OPEN"} and "SVC" in tags)
+        # "every page gives an error"
+        or (first == "PAGE" and "TOTAL" in tags and bad & {"FAIL", "NOTWORK"})
+        # "the login page never appears"
+        or (first == "LOGINPAGE" and bad & {"NOTWORK", "OPEN"})
+        # "an error as soon as they open the app", nothing more specific named
+        or ("FAIL" in bad and tags & {"OPEN", "REACH"} and "SVC" in tags
+            and not tags & {"DOC", "ACCESS", "ROUTE"} and not c.feature))
+
+
+def _faults(c: Clause) -> list[Finding]:
+    """What a clause says is broken: the service (blocker), getting in, creating or
+    reading documents (critical), or a non-critical feature, latency, drops (major)."""
+    bad, tags, scope = set(c.bad), c.tags, _scope_of(c)
+    if "PARTIAL" in tags:
+        scope = "part"
+    # the first thing named is what the clause is about: "documents ... in the platform"
+    # are documents, "the platform, the API and the app are unreachable" is the service
+    first = next((t for t in c.order if t != "EVERYTHING"), "")
+    out: list[Finding] = []
+    if _gone(c, bad, first):
+        # if the writer says elsewhere that the service is up, "nobody can get into it"
+        # means signing in fails
+        return [Finding(B, "service", scope)] + (
+            [Finding(C, "access", scope)] if bad & {"REACH", "ACCESS"} else [])
+    route = "ROUTE" in tags
+    doc_named = "DOC" in tags or route
+    broken = bad & {"FAIL", "DOWN", "UNAVAIL", "NOLOAD", "NOTWORK", "HANG"}
+    if "CREATE" in bad or ("CREATE" in tags and broken and not c.feature):
+        out.append(Finding(C, "create", scope, route))
+    if "READ" in bad or (bad & {"OPEN", "SEE", "FIND", "REACH"} and doc_named) or (
+            "OPEN" in bad and not c.feature and not tags & {"SVC", "PAGE", "LOGINPAGE"}) or (
+            (doc_named or "READ" in tags) and broken and not c.feature
+            and "CREATE" not in tags):
+        out.append(Finding(C, "read", scope, route))
+    if c.feature and (broken or bad & {"EXAGG", "OPEN", "READ"} or (
+            "FIND" in bad and c.feature == "search")):
+        out.append(Finding(M, c.feature, scope))
+    if "ACCESS" in bad or ("ACCESS" in tags and broken and not out):
+        out.append(Finding(C, "access", scope))
+    if route and not out and broken:
+        out.append(Finding(M, "an integration", scope))
+    if "LAG" in bad or ("SLOW" in bad or {"TAKES", "TIME"} <= tags) and (
+            tags & _NAMED or c.feature or "PAGE" in tags):
+        name = c.feature or ("signing in" if "ACCESS" in tags else
+                             "a page" if tags & {"BROWSE", "PAGE"} else "")
+        out.append(Finding(M, "slow:" + name, scope))
+    if "INTERMIT" in tags:
+        out.append(Finding(M, "drops", scope))
+    if not out and (bad - {"SEE", "FIND", "SLOW"}):
+        out.append(Finding(M, "fault", scope))
+    return out
+
+
+@dataclass
+class _Mail:
+    findings: list[Finding] = field(default_factory=list)
+    marks: set[str] = field(default_factory=set)      # tags of the current clauses
+    works: set[str] = field(default_factory=set)      # up, rest, create, read, others, part
+    scopes: set[str] = field(default_factory=set)
+
+
+_ASKING = frozenset({"HOWTO", "REQUEST", "SUGGEST"})
+_NOT_NOW = frozenset({"EXTERNAL", "HYPO"})
+
+
+def _gather(mail: _Mail, text: str) -> None:
+    found, questions, _ = clauses(text)
+    if questions:
+        mail.marks.add("HOWTO")  # a question mark: asking, if nothing else is said
+    asking: set[int] = set()  # questions that ask how to, or for something: not reports
+    for c in found:
+        if c.sentence in questions and not _ASKING.isdisjoint(c.tags):
+            asking.add(c.sentence)
+    for c in found:
+        tags = c.tags
+        if not _SPEECH.isdisjoint(tags):
+            mail.marks |= tags & _SPEECH
+        # said of now and as a fact: not an old incident, a what-if, someone else's
+        # system, or a question about how to do something
+        if c.sentence in asking or not _NOT_NOW.isdisjoint(tags) or (
+                "PAST" in tags and "SINCE" not in tags):
+            continue
+        mail.marks |= tags
+        if c.bad or "INTERMIT" in tags or ("TAKES" in tags and "TIME" in tags):
+            mail.findings.extend(_faults(c))
+            scope = _scope_of(c)
+            if scope:
+                mail.scopes.add(scope)
+        elif c.good:
+            _works(mail.works, c)
+        else:
+            scope = _scope_of(c)
+            if scope:
+                mail.scopes.add(scope)
+
+
+def _works(works: set[str], c: Clause) -> None:
+    good, tags = set(c.good), c.tags
+    if tags & _IN_APP or c.feature:
+        works.add("up")
+    if "REST" in tags:
+        works.add("rest")
+    if "OTHERS" in tags:
+        works.add("others")
+    if "PARTIAL" in tags:
+        works.add("part")
+    if "CREATE" in good or ("CREATE" in tags and good & {"WORKS", "LOAD"}):
+        works.add("create")
+    if good & {"READ", "OPEN"} or (tags & {"READ", "OPEN"} and good & {"WORKS", "LOAD"}):
+        works.add("read")
+
+
+def _level(f: Finding, mail: _Mail, scope: str) -> tuple[Severity | None, str]:
+    """The level a finding reaches given the rest of the mail, and the mitigation said."""
+    works, marks = mail.works, mail.marks
+    few = scope in ("one", "some")
+    if f.affected == "service":
+        if "up" in works:
+            return None, "up"
+        if few:
+            return M, "others" if "others" in works else ""
+        if marks & {"INTERMIT", "RECOVER"}:
+            return M, "between"
+        return B, ""
+    if f.affected == "access":
+        if "FORGOT" in marks and scope != "all":
+            return None, ""
+        if few:
+            return M, "others" if "others" in works else ""
+        if "STANDSTILL" in marks and "up" not in works:
+            return B, ""
+        return C, "rest" if "rest" in works else "up" if "up" in works else ""
+    if f.affected in ("create", "read"):
+        same = f.affected in works or (f.route and works & {"create", "read"})
+        partly = scope == "part" or same or "part" in works
+        if few or partly:
+            return M, "others" if "others" in works else "part" if partly else ""
+        return C, "rest" if "rest" in works else "up" if "up" in works else ""
+    if f.affected == "drops":
+        return M, "between"
+    return M, "rest" if "rest" in works else "up" if "up" in works else ""
+
+
+_SCOPE_RANK = {"all": 0, "part": 1, "one": 1, "some": 1, "": 2}
+
+
+def read(subject: str, body: str, *, reply: bool = False) -> Reading:
+    """What `body` (the sender's own text) and `subject` say, by the definitions. A reply's
+    subject names the earlier message and is not read."""
+    mail = _Mail()
+    _gather(mail, f"{subject}.\n\n{body}" if subject and not reply else body)
+    marks = mail.marks
+    # a clause that says for whom decides for itself; else what the mail says elsewhere:
+    # "everyone" over one colleague, and the writer alone ("I can't") last
+    scopes = mail.scopes | ({"one"} if "others" in mail.works else set())
+    if "ME" in marks:
+        scopes.add("me")
+    default_scope = next((s for s in ("all", "one", "some", "me") if s in scopes), "")
+    if "others" in mail.works:
+        default_scope = "one"
+    if default_scope == "me":
+        default_scope = "one"
+    best: tuple | None = None
+    for f in mail.findings:
+        scope = f.scope or default_scope
+        level, mitigation = _level(f, mail, scope)
+        if level is None:
+            continue
+        if f.affected == "service" and level is M:  # it comes and goes, or one user
+            f = Finding(M, "drops" if mitigation == "between" else "access", scope)
+        key = (_RANK[level], _SCOPE_RANK[scope])
+        if best is None or key < best[0]:
+            best = (key, level, f, scope, mitigation)
+    if best is not None:
+        _, level, f, scope, mitigation = best
+        if level is M and "LOWIMPACT" in marks:
+            return Reading(T, f.affected, scope, "", "cosmetic", True)
+        kind = "outage" if level is B else "slow" if f.affected.startswith("slow") else "fault"
+        return Reading(level, f.affected, scope, mitigation, kind, bool(scope) or level is B)
+    for mark, kind in (("LOWIMPACT", "cosmetic"), ("NOFAULT", "no fault"),
+                       ("RECOVER", "resolved"), ("PAST", "resolved"),
+                       ("SUGGEST", "suggestion"), ("FORGOT", "question"),
+                       ("HOWTO", "question"), ("REQUEST", "request"), ("THANKS", "thanks")):
+        if mark in marks:
+            return Reading(T, "", "", "", kind, mark in ("LOWIMPACT", "NOFAULT"))
+    return Reading(None)

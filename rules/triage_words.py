@@ -1,0 +1,324 @@
+"""The words of severity triage, English and Spanish: which phrase names which concept.
+
+Data only (rules/triage_scan.py reads it; a phrase listed under two keys is an error at
+import). Each key is one or more concept tags; each value lists phrases separated by
+"|", in lower case (accents are folded on loading, so "caído" and "caido" are one
+phrase). Phrases match whole words, longest first, so "mobile app" wins over "app" and
+"everyone else" over "everyone". "#" stands for any number. Both languages sit under
+each concept on purpose: a concept with only English words shows at a glance.
+
+things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS getting in;
+          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest";
+          EVERYTHING; EXTERNAL not ours ("other websites", "our network"); ROUTE a way
+          documents come in (API, import, scanner); F:<name> a non-critical feature,
+          <name> is what agents are told (search, OCR, previews, ...)
+actions   CREATE READ REACH (get to the service) OPEN (a document, or the service: by its
+          object) SEE FIND (reading only with a document)
+states    DOWN the service is unavailable; UNAVAIL a weaker "unavailable"; FAIL; WORKS;
+          LOAD; SHOWS ("appears": only negated it says something); HANGS ("keeps
+          loading"); SLOW and TAKES+TIME (latency, with a thing); LAG (latency by itself);
+          INTERMIT drops; RECOVER back again; EXAGG "everything is broken"; STANDSTILL
+          work has stopped; NOFAULT "nothing is broken"; LOWIMPACT cosmetic; FORGOT a
+          forgotten password
+modality  NEG NEGLONG (to the clause's end: "neither", "don't think") ABLE (can)
+          NOTABLE (can't) TOTAL (any, every)
+scope     ALL SOME ONE ME (the writer: weaker than "everyone" said elsewhere) OTHERS
+          (everyone else: so it is one user) PARTIAL (one folder, large files)
+clause    PAST (an old, resolved incident) HYPO (if, will) SINCE (still now) HOWTO REQUEST
+          SUGGEST THANKS; "-" phrases only keep their words from being read otherwise
+"""
+
+from __future__ import annotations
+
+PHRASES: dict[str, str] = {
+    # ---- things
+    "SVC": """platform|platfrom|plataforma|site|website|web site|web app|webapp|web ui
+        |web interface|web|system|sistema|instance|instancia|tenant|portal|application
+        |aplicacion|app|server|servidor|service|servicio|environment|entorno|production
+        |produccion|prod|workspace|subdomain|subdominio|domain|dominio|address|direccion|urlsite
+        |sitio|pagina web|document portal|document system|records system
+        |document management system|sistema documental|gestor documental|gestor
+        |web de documentos|web de los documentos|host|the whole system|todo el sistema|docsuite
+        |athento""",
+    "PAGE": """page|pages|pagina|paginas|screen|pantalla|url|urls|link|links|tab|pestana""",
+    "LOGINPAGE": """login page|login screen|login form|log in page|sign in page|sign-in page
+        |pantalla de acceso|pagina de acceso|formulario de acceso|la de acceso
+        |pantalla de inicio de sesion|pagina de inicio de sesion|la de inicio de sesion
+        |pagina de login|web login page""",
+    "ACCESS": """log in|login|logins|logging in|logs in|logged in|log on|sign in|signing in
+        |signs in|sign-in|sso|saml|2fa|two-factor|two factor|authentication|auth|credentials
+        |verification code|get in|gets in|getting in|get past|iniciar sesion|inicio de sesion
+        |inicia sesion|entrar|entra|entran|identificarse|autenticacion|doble factor|acceso
+        |authentication service|account service|servicio de autenticacion|password|contrasena""",
+    "DOC": """document|documents|doc|docs|file|files|pdf|pdfs|attachment|attachments|case file
+        |case files|content|contents|drawings|forms|bundles|scanned|scans|documento|documentos
+        |fichero|ficheros|archivo|archivos|expediente|expedientes|contenido|planos|escaneados
+        |escaneado|storage|almacenamiento""",
+    "BROWSE": """folder|folders|folder list|folder lists|folder tree|list of files|file list
+        |browse|browsing|navigate|navigating|dashboard|tasks|matters|metadata|carpeta|carpetas
+        |lista de archivos|lista de ficheros|navegar|panel|metadatos|tareas|arbol de carpetas""",
+    "REST": """the rest|everything else|all else|anything else|other parts|rest of the app
+        |rest of the application|rest of the site|rest of the platform|rest of the service
+        |rest of the system|el resto|lo demas|todo lo demas|resto de la aplicacion
+        |resto de la web|resto de la plataforma|nothing else is affected|nothing else affected
+        |other modules|otros modulos|other features|otras funciones|el resto de funciones
+        |everything else seems|the other features""",
+    "EVERYTHING": """everything|anything|todo|all of it""",
+    "EXTERNAL": """other websites|other sites|otras webs|otras paginas|marketing site
+        |status page|pagina de estado|staging|on our side|our side|our network|our own network
+        |our mail gateway|mail gateway|nuestra red|nuestra pasarela|por nuestra parte
+        |de nuestro lado|our idp|identity provider|proveedor de identidad|accounting system
+        |programa de contabilidad|uptime monitor|monitoring|monitorizacion|our proxy
+        |nuestro proxy""",
+    "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
+        |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
+        |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
+        |through the api|por api""",
+    "F:search": """search|searches|searching|search index|full-text search|serch|buscador
+        |busqueda|busquedas|buscar|buscamos|indice de busqueda|query|queries""",
+    "F:OCR": """ocr""",
+    "F:previews": """preview|previews|preview pane|preview panel|thumbnail|thumbnails|grid view
+        |previsualizacion|previsualizaciones|vista previa|miniatura|miniaturas""",
+    "F:notifications": """notification|notifications|notification e mails|e mails|e mail|emails
+        |email|mail|mails|reset password mail|notificaciones|notificacion|avisos|correos|correo
+        |correos de aviso""",
+    "F:exports": """export|exports|exporting|exported|csv|zip|bulk download|download a folder
+        |exportacion|exportaciones|exportar|descarga masiva|xlsx|excel""",
+    "F:reports": """report|reports|reporting|reports section|informe|informes|reporte|reportes""",
+    "F:the audit log": """audit log|audit trail|version history|history|registro de auditoria
+        |historial|historial de versiones""",
+    "F:workflows": """workflow|workflows|approval workflow|flujo|flujo de aprobacion|flujos""",
+    "F:e-signature": """e-signature|signature request|signature requests|signature|signatures
+        |firma electronica|firmas electronicas|solicitudes de firma|firma|firmas|firma digital""",
+    "F:an integration": """webhook|webhooks|connector|conector|sync|syncing|synchronising
+        |synchronizing|sincronizacion|sincronizar""",
+    "F:the mobile app": """mobile app|phone app|the app on|app del movil|app movil
+        |aplicacion movil|app del celular|aplicacion del celular|android|ios""",
+    "F:a page or panel": """related documents|documentos relacionados|calendar|calendario|widget
+        |tags|etiquetas|comments|comentarios|recycle bin|papelera|settings|configuracion
+        |admin panel|admin settings|administracion|profile|perfil|user settings""",
+    # ---- actions
+    "CREATE DOC": """new document|nuevo documento|cargar documentos|cargar archivos""",
+    "CREATE": """upload|uploads|uploaded|uploading|create|creates|created|creating|creation|save
+        |saves|saved|saving|add|adds|adding|store|register|sign|subir|sube|suben|subimos|subida
+        |subidas|subirlos|crear|crea|crean|creamos|creacion|guardar|guarda|guardan|guardado
+        |se guardo|dar de alta|anadir|registrar|firmar|edit|editar|process|procesar|tramitar
+        |approve|aprobar""",
+    "READ": """read|reading|view|viewing|viewer|download|downloads|downloading|downloaded
+        |retrieve|pull up|apertura|visor|visualizar|leer|consultar|descargar|descarga|descargas
+        |descargarlo|recuperar|localizar""",
+    "OPEN": """open|opens|opening|opened|abrir|abre|abren|abrirla|abierto|se abre|se abren
+        |se ha abierto|se abrio""",
+    "SEE": """see|ver|vemos""",
+    "FIND": """find|finds|encontrar|encuentra|encuentran|locate""",
+    "REACH": """access|acces|reach|connect|connect to|conect|use|get to|get into|acceder|accede
+        |conectar|conectan|usar|llegar|llegamos|entrar en la|entrar en el|entrar al|entrar a la
+        |entrar en su|entrar en nuestra|entrar en nuestro|acceder a la|acceder al|acceder a su
+        |get into the|access the|log into the|log in to the|sign into the|sign in to the""",
+    # ---- states
+    "DOWN": """down|offline|unreachable|inaccessible|inaccesible|unresponsive|outage now|caido
+        |caida|caidos|se cayo|se ha caido|se nos ha caido|fuera de linea|fuera de servicio
+        |sin servicio|bad gateway|gateway time-out|gateway timeout|service unavailable
+        |service temporarily unavailable|servicio no disponible|502|503|504|connection refused
+        |connection timed out|connection has timed out|connection reset|can't be reached
+        |cannot be reached|can not be reached|server unreachable|host unreachable
+        |cannot connect to server|could not reach server|no connection|no conection|sin conexion
+        |no connection to server|secure connection failed|conexion segura fallida
+        |no se puede acceder a este sitio|tiempo de espera agotado|se ha agotado el tiempo
+        |tenant not found|not there|maintenance page|pagina de mantenimiento|be back soon
+        |volvemos enseguida|non-existent domain|dominio inexistente|not resolve
+        |no longer resolves|does not resolve|doesn't resolve|no resuelve|loss of service
+        |interruption of service|interrupcion total del servicio|interrupcion del servicio
+        |total outage|caida total|caida general|cut off|no responden|no responde
+        |sin estar disponible|sin responder|refuses to connect|won't connect|no conecta|netfail
+        |blank white page|pagina en blanco|white page|grey page|stopped responding
+        |dejo de responder|ha dejado de responder|han dejado de responder""",
+    "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
+        |no estara disponible|temporarily unavailable|no accesible""",
+    "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed|hangs
+        |hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
+        |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive|never get
+        |never gets|not generated|not sent|stay pending|stays pending|pending delivery|invalid
+        |rejected|forbidden|403|404|500|internal server error|unexpected error|times out
+        |timed out|time out|timeout|timeouts|redirected back|loop|over and over|not permitted
+        |not allowed|disabled|falla|fallan|fallo|fallido|fallida|fallidas|roto|rota|se cuelga
+        |se queda gris|en blanco|vacio|vacia|vacios|faltan|falta|desaparecido|desaparecidos
+        |han desaparecido|perdido|perdidos|se pierden|corrupto|no llega|no llegan|nunca llega
+        |nunca les llega|no se generan|no se envian|no valido|rechaza|rechazan|prohibido|bucle
+        |se cierra|da error|dan error|sale error|no se guardo|no se encuentra|stopped
+        |stopped working|has stopped|ha dejado de|han dejado de|dejado de|se ha parado|declined
+        |spins forever|not firing|not fired|not moving|not advancing|not processing
+        |not being processed|stopped being processed|stopped advancing|no procesa|no avanza
+        |pendiente|wrong|incorrect|incorrecto|incorrecta|land in spam|mal|receives nothing
+        |receive nothing|returns nothing|return nothing|does nothing|shows nothing|gets nothing
+        |get nothing|no hace nada|no devuelve nada|no llega nada|no sale nada|no se ve nada
+        |se colgo|greyed out|grayed out|throws|throwing|keeps crashing|goes blank|grey box
+        |gray box|recuadro gris|caja gris|grey screen|gray screen|pantalla gris|stays grey
+        |stays gray|blank box|grey icon|gray icon|icono gris""",
+    "WORKS": """works|work|working|worked|fine|ok|okay|normally|as usual|as normal|normal
+        |correctly|no problem|no problems|without problems|without any problem|without a problem
+        |is up|are up|is clearly up|is still up|up and running|is running|running|reachable
+        |is reachable|responds|responding|accessible|available|operational|green|funciona
+        |funcionan|funcionando|funciono|ha funcionado|va bien|van bien|anda bien|andan bien|bien
+        |con normalidad|sin problema|sin problemas|correctamente|disponible|accesible|responde
+        |esta en marcha|en marcha|esta arriba|arriba|sigue funcionando|sigue entrando
+        |still gets in|still work|still works|is fine|are fine|are all fine|show fine|shows fine
+        |se ven bien|usable|returning results|returns results|devuelve resultados|fires|receive
+        |receives|receiving|received|recibe|reciben|recibimos|llega|llegan|sirve|sirven|anda
+        |andan|jala|funca""",
+    "LOAD": """load|loads|loading|loaded|carga|cargan|cargar|cargando|finishes loading
+        |termina de cargar""",
+    "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|lento|lenta|lentos|lentas
+        |lentisimo|lentisima|despacio|response times|response time|tiempos de respuesta
+        |tiempo de respuesta""",
+    "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
+    "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages|eternity""",
+    "INTERMIT": """intermittent|intermittently|on and off|came back by itself|back by itself
+        |keeps dropping|drops|dropping|dropping out|drop out|kicked out|disconnects
+        |disconnections|disconnected|every # minutes|a minute or two|twice|three times|# times
+        |several times|from time to time|now and then|sporadic|sporadically|randomly
+        |occasionally|each time|intermitente|intermitentes|se corta|cortes|cada rato
+        |cada # minutos|a ratos|de vez en cuando|a veces|varias veces|dos veces|tres veces
+        |# veces|pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer|vuelto a caer
+        |uno o # minutos|unos # minutos|entre una caida y otra|between the drops
+        |comes back by itself|then it comes back|at times|sometimes|cada tanto|por momentos
+        |se cae y vuelve|unstable|inestable|goes down and comes back|se cae cada""",
+    "RECOVER": """back now|is back|are back|it back|back in|back up|works again|working again
+        |work again|all good now|all fine now|fine now|returning results again|ya funciona
+        |ha vuelto|vuelve a funcionar|vuelve a estar disponible|funciona de nuevo|ya entra
+        |vuelve a dar|ya va|we can all work again|todos podemos trabajar|ahora funciona|ahora va
+        |now it works|it works now|works now|working now|funciona ahora""",
+    "EXAGG": """everything is broken|everything broken|nothing works|nothing is working
+        |completely unusable|unusable|dead|is dead|todo roto|esta todo roto|no funciona nada
+        |inservible|es inservible""",
+    "STANDSTILL": """completely blocked|totally blocked|completamente bloqueados
+        |totalmente bloqueados|totalmente bloqueado|at a standstill|sitting idle
+        |personas paradas|esta parada|estan parados|estamos parados|todo el despacho detenido
+        |detenido|detenidos|paralizados|paralizada|back office is stopped
+        |equipo de operaciones esta parado""",
+    "NOFAULT": """nothing broken|nothing is broken|everything is working|everything works
+        |everything is working well|everything is working fine|all good|no hay nada roto
+        |todo funciona|todo funciona bien|todo ha funcionado bien|everything has worked fine
+        |quedo todo|confirmed|confirmado""",
+    "LOWIMPACT": """cosmetic|purely cosmetic|typo|not a big problem|not a big deal|not a problem
+        |minor issue|pixels|cosmetico|errata|tonteria|no es grave|cosa menor|una tonteria""",
+    "FORGOT": """forgot my password|forgot the password|forgotten my password
+        |olvidado mi contrasena|olvide mi contrasena|olvidado la contrasena""",
+    # ---- modality
+    "NEG": """not|no|never|n't|don't|doesn't|didn't|isn't|aren't|wasn't|weren't|won't|hasn't
+        |haven't|hadn't|dont|doesnt|dosnt|didnt|isnt|arent|wont|hasnt|havent|nunca|tampoco
+        |no longer|no se|no le|no nos|no me|no les|no lo|no la""",
+    "NEGLONG": """don't think|do not think|no creo|i don't think|neither|nor|ni""",
+    "ABLE": """can|could|able to|is able to|are able to|managed to|has managed to|manage to
+        |puede|pueden|puedo|podemos|pudimos|consigue|consiguen|conseguimos|consigo|ha podido
+        |han podido|hemos podido|se puede|se pueden|deja|dejan|permite|has been able to
+        |have been able to""",
+    "NOTABLE": """can't|cannot|can not|cant|couldn't|could not|couldnt|unable to|unable
+        |not able to|imposible|impossible|no way to|no other way to|no hay manera de
+        |no hay forma de|there's no way to|there is no way to""",
+    "TOTAL": """any|every|all|each|a single|cualquier|cualquiera|todos los|todas las|ningun
+        |ninguna|cada""",
+    "NEG TOTAL": """nothing goes in|nothing|nada|no single|not a single|not one|ni un|ni una
+        |ni un solo|ni una sola|not even""",
+    # ---- scope
+    "NEG ALL": """nobody|no one|noone|nobdy|none of us|none of our|none of the|no user|no users
+        |not one user|none|nadie|ninguno|ningun usuario|ninguno de|ninguna de|ninguno podemos
+        |not a single user|ni un solo usuario|no single user""",
+    "ALL": """everyone|everybody|all users|all of us|all our users|all of our users|all of them
+        |all staff|all # users|all # staff|every user|every account|each user|for all|for anyone
+        |anyone|any of us|any user|all employees|whole company|whole office|whole team
+        |whole firm|entire company|entire office|company-wide|company wide|both sites
+        |both offices|all branches|all three branches|all hotels|all of hr|todos|todas|a todos
+        |para todos|todo el mundo|toda la empresa|toda la oficina|todo el equipo
+        |todo el despacho|todos los usuarios|a los # usuarios|los # usuarios|todas las sedes
+        |all users including|including admins|including administrators|administrators included
+        |admins included|administradores incluidos|tambien los dos administradores
+        |affects everyone|affecting everyone|affecting all users|whole team is waiting
+        |todo el personal|toda la plantilla|a toda la plantilla|all our staff|all personnel
+        |the whole staff|toda la organizacion|the entire organisation|the entire organization
+        |entire organisation|entire organization|whole organisation|whole organization
+        |todos los empleados|todos los companeros|todos los trabajadores|todos nosotros
+        |todas las oficinas|todas las sucursales|toda la gente|todo el departamento
+        |all colleagues|all of the users|all the users|the entire team|the whole department
+        |every single user|every employee|all of our staff|all our employees|everyone in
+        |everybody in|todo el personal de|our users|nuestros usuarios|our staff|our employees
+        |nuestros empleados|nuestro personal|los usuarios|the users""",
+    # ---- phrases that only keep their words from being read as something else
+    "-": """as well|set up|sign up|up to|thanks again|not only|not just|no rush|no hurry
+        |sin prisa|no corre prisa|not urgent|no es urgente|right away|to report
+        |would like to report|report a|report an|console reports|reportar|works exclusively
+        |works from|work from|works with|work with|works on|work on|trabaja con|trabajan con
+        |trabajamos con|webhook log|connector log|the log|error log|logs|nada mas|en si
+        |mientras tanto|in the meantime|come back to|get back to|please see|please find
+        |see attached|find attached|adjunto|os adjunto|te adjunto""",
+    "SOME": """some users|some of our users|some of us|a few users|several users
+        |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
+        |# de nuestros""",
+    "ONE": """one user|one of our|our colleague|a colleague|one colleague|one person
+        |a single user|one employee|she gets|he gets|her account|his account|una usuaria
+        |un usuario|uno de nuestros|una de nuestras|nuestra companera|nuestro companero
+        |only one user|una sola persona""",
+    "OTHERS": """everyone else|everybody else|the other #|the others|his colleagues
+        |her colleagues|other users|the rest of the office|the rest of the team|colleagues open
+        |el resto de la oficina|el resto del equipo|sus companeros|los demas usuarios|los demas
+        |el resto de usuarios|my colleagues|mis companeros|my coworkers|our other users
+        |nuestros otros usuarios|los otros usuarios|the other users""",
+    "PARTIAL": """one document|a single document|one specific document|one specific|one folder
+        |in one folder|only in|one page|larger than|bigger than|over # mb|more than # mb|smaller
+        |other folders|any other folder|all other documents|other documents|some documents
+        |un documento|una carpeta|mas de # mb|mas pequeno|lo mas pequeno|las demas carpetas
+        |otras carpetas|otros documentos|los demas documentos|ese documento""",
+    # ---- clause marks
+    "PAST": """last week|last month|last tuesday|last monday|last wednesday|last thursday
+        |last friday|last time|last year|yesterday outage|fixed|fixing|quick fix|resolved|sorted
+        |solved|semana pasada|mes pasado|martes pasado|lunes pasado|pasado|de ayer|arreglar
+        |arreglado|resolver|resuelto|resolvisteis|se resolvio|solucionado|estuvo caida
+        |estuvo caido|del lunes|del martes|del miercoles|del jueves|del viernes|del sabado
+        |del domingo|monday outage|tuesday outage|wednesday outage|thursday outage|friday outage""",
+    "HYPO": """if|whether|in case|ever|will the|would|will be|si|en caso|estara|habra|sera|as if
+        |por si""",
+    "SINCE": """since|desde|still|sigue|todavia|right now|ahora mismo""",
+    "HOWTO": """how do|how can|how to|how should|how long|is there a way|is there any way
+        |is it possible|would it be possible|where can|where do|where is|where are|which|what is
+        |what are|does your|can we|can i|can an|como|donde|cual|cuanto|cuantos|que diferencia
+        |existe|hay alguna|hay algun|es posible|seria posible|quick question|quick q
+        |pregunta rapida|curious|curiosidad|wondering|pregunta|question|duda|consulta|is there
+        |are there|do you|does it|will there be""",
+    "REQUEST": """could you|can you|can u|would you|please add|please send|please resend
+        |please confirm|podeis|podriais|podrias|me podeis|nos podeis|me pueden|nos pueden
+        |me colaboran|could we|let me know|decidme|necesito saber|please|por favor|kindly
+        |we would like|we'd like|queremos|querriamos|nos gustaria|i would like|i'd like
+        |me gustaria|me podrian|nos podrian|podrian|quisiera|quisieramos|necesitamos saber
+        |could u|can someone""",
+    "SUGGEST": """suggestion|feature request|idea|would be great|would be nice|would be useful
+        |would be helpful|would love|it would save|nice to have|roadmap|sugerencia
+        |estaria genial|estaria bien|seria util|seria genial|seria muy util|nueva funcionalidad
+        |propuesta de mejora""",
+    "THANKS": """thanks|thank you|happy new year|satisfied|very satisfied|# stars|wish
+        |close the ticket|you can close|gracias|feliz ano|agradecer|agradezco
+        |cerrar la incidencia|cerrar el ticket|podeis cerrar|happy holidays|felices fiestas
+        |feliz navidad|merry christmas|season greetings|congratulations|congrats|well done
+        |great job|good job|looks great|love the new|enhorabuena|felicidades|felicitaciones
+        |queda genial|buen trabajo|kudos|appreciate|agradecemos|os agradezco|have a good
+        |have a nice|buen fin de semana|feliz""",
+    "SHOWS": """appear|appears|appearing|aparece|aparecen|show up|shows up|comes up""",
+    "LAG": """latency|performance|latencia|rendimiento|degradation|degradacion|degraded""",
+    "NOTABLE ONE": """""",
+    "HANGS": """se queda cargando|se quedan cargando|se queda pensando|keeps loading
+        |keeps spinning|loads forever|just spins|sigue cargando|se trabo|se traba|trabado
+        |se queda trabado|freezes|frozen|froze|se congela|se congelo""",
+    "ACCESS WORKS": """entramos|we log in|we get in|logramos entrar|iniciamos sesion
+        |conseguimos entrar|we sign in""",
+    "BROWSE WORKS": """navegamos|we browse|vemos el panel|vemos las carpetas
+        |we see the dashboard|we get the dashboard|get the dashboard|see the dashboard
+        |vemos los documentos|we see the documents""",
+    "NEG TOTAL PAGE": """no page|no pages|ninguna pagina|not a single page|ni una pagina
+        |not one page""",
+    "NEG TOTAL DOC": """no document|no documents|no file|no files|no new documents
+        |ningun documento|ningun doc|ningun expediente|ningun fichero|ni un documento
+        |not a single document|no doc|no docs""",
+    "NOTABLE ME": """i can't|i cannot|i can not|i cant|i couldn't|i could not|i am unable to
+        |i'm unable to|no puedo|no consigo|no he podido""",
+    "ME": """my account|mi cuenta|mi usuario|my user|for me|only me|just me|only for me
+        |solo a mi|a mi me""",
+}

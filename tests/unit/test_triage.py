@@ -1,0 +1,323 @@
+"""The definitions' reading of a mail (rules/triage.py), one feature at a time, each with a
+real-looking mail in English and in Spanish: what is affected, for whom, what still works."""
+
+from __future__ import annotations
+
+import pytest
+
+from rules.plans import Severity
+from rules.severity import infer
+
+B, C, M, T = Severity.BLOCKER, Severity.CRITICAL, Severity.MAJOR, Severity.TRIVIAL
+
+
+def case(expected: Severity, subject: str, body: str, *marks):
+    return pytest.param(expected, subject, body, id=subject[:40], marks=marks)
+
+
+def check(expected: Severity, subject: str, body: str) -> None:
+    result = infer(subject, body)
+    assert result.severity is expected, result.reason
+    assert result.confidence < 1.0
+
+
+# --- the service is unavailable: blocker ----------------------------------------------
+
+UNAVAILABLE = [
+    case(B, "Portal not reachable",
+         "Hi,\n\nsince 7:50 nobody here can reach acme.docsuite.example. Chrome and Firefox "
+         "both end with ERR_CONNECTION_TIMED_OUT, on the office network and on 4G.\n\nTom"),
+    case(B, "No podemos entrar en la plataforma",
+         "Buenos días:\n\ndesde las 7:50 nadie de la oficina consigue acceder a "
+         "acme.docsuite.example. Chrome y Firefox se quedan cargando y dan "
+         "ERR_CONNECTION_TIMED_OUT, tanto en la red de la oficina como con datos.\n\nTomás"),
+    case(B, "Everything returns 503",
+         "Every page of our instance answers 503 Service Unavailable since 9:00, the login "
+         "page too. The whole team is stuck.\n-- \nAna"),
+    case(B, "Todo da 503",
+         "Todas las páginas de nuestra instancia responden 503 desde las 9:00, también la "
+         "de acceso. Todo el equipo está parado.\n-- \nAna"),
+    case(B, "Quick question",
+         "Hello, is it me or does the application not open at all today? Nothing loads for "
+         "any of my colleagues either, we just get a white page.\n\nThanks,\nPat"),
+    case(B, "Una consulta",
+         "Hola, ¿soy yo o hoy la aplicación no abre? A ninguno de mis compañeros le carga "
+         "nada, solo sale una página en blanco.\n\nGracias,\nPati"),
+    case(B, "Site down",
+         "The site is down for all of us since about 10 minutes ago. 502 Bad Gateway."),
+    case(B, "Can't get in", "I can't get into the platform since 9 and nobody here can."),
+    case(B, "No anda", "No puedo entrar en la plataforma desde las 9 y nadie aquí puede, "
+                       "no anda ni en la compu ni en el celular."),
+    case(B, "Servicio caído",
+         "El servicio está caído para todos desde hace diez minutos. Sale 502 Bad Gateway."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", UNAVAILABLE)
+def test_an_unavailable_service_is_a_blocker_even_unnamed(expected, subject, body):
+    check(expected, subject, body)
+
+
+# --- the writer says the service is up: not a blocker ---------------------------------
+
+SERVICE_UP = [
+    case(C, "Documents won't open",
+         "The platform itself is up and we can log in and browse every folder, but no "
+         "document opens for anyone: the viewer shows an error and downloads fail."),
+    case(C, "No se abre ningún documento",
+         "La plataforma funciona, entramos y navegamos por las carpetas, pero a nadie se le "
+         "abre ningún documento: el visor da error y las descargas fallan."),
+    case(C, "Login broken",
+         "The login page loads fine, but nobody in the company can sign in: every attempt "
+         "ends with 'Authentication failed'. Admins included."),
+    case(C, "Inicio de sesión roto",
+         "La pantalla de acceso carga bien, pero nadie de la empresa consigue iniciar "
+         "sesión: todos los intentos acaban en 'Error de autenticación'. También los "
+         "administradores."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", SERVICE_UP)
+def test_a_critical_feature_down_while_the_service_is_up_is_critical(expected, subject, body):
+    check(expected, subject, body)
+
+
+# --- creating or reading documents fails for everyone: critical -----------------------
+
+CRITICAL = [
+    case(C, "Upload broken for everyone",
+         "Since this morning every upload fails for all of our users with 'Could not store "
+         "the file'. Reading and searching the existing documents still works."),
+    case(C, "No se puede subir nada",
+         "Desde esta mañana todas las subidas fallan a todos los usuarios con 'No se pudo "
+         "guardar el fichero'. Consultar y buscar los documentos que ya hay sigue "
+         "funcionando."),
+    case(C, "Files come back empty",
+         "Every file we download is empty (0 bytes) and the viewer shows nothing, for all "
+         "staff and all folders."),
+    case(C, "Los ficheros salen vacíos",
+         "Todos los ficheros que descargamos salen vacíos (0 bytes) y el visor no muestra "
+         "nada, a toda la plantilla y en todas las carpetas."),
+]
+
+
+CRITICAL += [
+    case(C, "Viewer grey",
+         "Since 11 the document viewer shows a grey box for every document, for all users. "
+         "Browsing folders and searching work fine."),
+    case(C, "No sirve el visor",
+         "Desde las 11 el visor no sirve: a todos los usuarios se les traba al abrir "
+         "cualquier documento. Las carpetas y la búsqueda andan bien."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", CRITICAL)
+def test_creating_or_reading_documents_failing_for_everyone_is_critical(expected, subject,
+                                                                        body):
+    check(expected, subject, body)
+
+
+# --- one user, some users, part of it, another way works: major -----------------------
+
+NARROW = [
+    case(M, "A colleague cannot log in",
+         "Our colleague Mia cannot log in since Monday, she gets 'account locked'. The rest "
+         "of the team logs in normally. Could you unlock her?"),
+    case(M, "Una compañera no puede entrar",
+         "Nuestra compañera Mía no puede entrar desde el lunes, le sale 'cuenta bloqueada'. "
+         "El resto del equipo entra con normalidad. ¿Podéis desbloquearla?"),
+    case(M, "Some users get an error",
+         "Some users in accounting get an error when they open invoices; the others open "
+         "them without any problem."),
+    case(M, "Viewer grey for me",
+         "Since 11 the viewer shows a grey box for every document, but only for me. My "
+         "colleagues see them fine."),
+    case(M, "Visor gris solo a mí",
+         "Desde las 11 el visor muestra un recuadro gris en todos los documentos, pero solo "
+         "a mí. Mis compañeros los ven bien."),
+    case(M, "Algunos usuarios tienen error",
+         "Algunos usuarios de contabilidad tienen un error al abrir las facturas; los demás "
+         "las abren sin problema."),
+    case(M, "Big scans fail",
+         "Uploading scans larger than 200 MB fails with a timeout. Smaller files upload "
+         "fine."),
+    case(M, "Los escaneos grandes fallan",
+         "Subir escaneos de más de 200 MB falla con un timeout. Los ficheros más pequeños "
+         "se suben bien."),
+    case(M, "API uploads fail",
+         "Our ERP integration fails to create documents through the API since last night "
+         "(HTTP 500). Users can still upload documents in the web app."),
+    case(M, "Las subidas por API fallan",
+         "Nuestra integración con el ERP no consigue crear documentos por la API desde "
+         "anoche (HTTP 500). Los usuarios sí pueden subir documentos en la web."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", NARROW)
+def test_one_user_part_of_it_or_another_way_that_works_is_major(expected, subject, body):
+    check(expected, subject, body)
+
+
+# --- non-critical features, drops, latency, a fault without scope: major --------------
+
+MAJOR = [
+    case(M, "Search returns nothing",
+         "Full-text search returns no results for anyone since the weekend. Everything "
+         "else works as usual."),
+    case(M, "El buscador no devuelve nada",
+         "La búsqueda no devuelve resultados a nadie desde el fin de semana. Todo lo demás "
+         "funciona con normalidad."),
+    case(M, "OCR stuck",
+         "OCR is not processing any of our scans, for all users. The documents themselves "
+         "open fine."),
+    case(M, "El OCR no procesa",
+         "El OCR no procesa ningún escaneo, a ningún usuario. Los documentos en sí se abren "
+         "bien."),
+    case(M, "Notifications",
+         "Nobody is getting the e-mail notifications for new tasks since Tuesday."),
+    case(M, "Notificaciones",
+         "Desde el martes no le llegan a nadie los avisos por correo de tareas nuevas."),
+    case(M, "Export broken!!!",
+         "EVERYTHING IS BROKEN. The CSV export of a folder gives an empty file. We can still "
+         "open the documents one by one."),
+    case(M, "¡¡No funciona nada!!",
+         "¡No funciona nada! La exportación CSV de una carpeta sale vacía. Los documentos "
+         "se pueden abrir uno a uno."),
+    case(M, "Keeps disconnecting",
+         "The platform drops out every half hour for a minute or two and then comes back "
+         "by itself. It has happened five times today."),
+    case(M, "Se corta",
+         "La plataforma se corta cada media hora durante uno o dos minutos y luego vuelve "
+         "a funcionar. Hoy ha pasado cinco veces."),
+    case(M, "Very slow",
+         "Opening any folder takes about 40 seconds for everyone since the update. It does "
+         "open in the end."),
+    case(M, "Muy lento",
+         "Abrir cualquier carpeta tarda unos 40 segundos a todos desde la actualización. Al "
+         "final abre."),
+    case(M, "Thumbnails",
+         "Hello, the thumbnails of new documents are not generated. Can you check?"),
+    case(M, "Miniaturas",
+         "Hola, no se generan las miniaturas de los documentos nuevos. ¿Lo podéis mirar?"),
+    case(M, "Mobile app crashes",
+         "The mobile app crashes on start since the update; the web app works fine on the "
+         "phone browser."),
+    case(M, "La app móvil se cierra",
+         "La app móvil se cierra al arrancar desde la actualización; la web funciona bien "
+         "en el navegador del móvil."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", MAJOR)
+def test_features_that_are_not_critical_drops_latency_and_unscoped_faults_are_major(
+        expected, subject, body):
+    check(expected, subject, body)
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Just slow?", "Is the platform just slow today? Not a single page has loaded for any of "
+                   "us since 9, every browser gives up with a timeout."),
+    ("¿Solo lento?", "¿La plataforma va lenta hoy? No ha cargado ni una página a ninguno "
+                     "desde las 9, todos los navegadores acaban con un timeout."),
+])
+def test_slow_that_never_loads_is_unavailable(subject, body):
+    check(B, subject, body)
+
+
+# --- no fault: trivial ----------------------------------------------------------------
+
+TRIVIAL = [
+    case(T, "Thank you", "Many thanks to Laura for the quick help yesterday. Have a good "
+                         "weekend!"),
+    case(T, "Gracias", "Muchas gracias a Laura por la ayuda rápida de ayer. ¡Buen fin de "
+                       "semana!"),
+    case(T, "Retention", "How can we keep contracts for ten years and then delete them "
+                         "automatically?"),
+    case(T, "Retención", "¿Cómo podemos conservar los contratos diez años y después "
+                         "borrarlos automáticamente?"),
+    case(T, "Idea", "It would be great to have a shortcut to download a whole folder as PDF."),
+    case(T, "Idea", "Estaría genial tener un atajo para descargar una carpeta entera en PDF."),
+    case(T, "Post-mortem", "Could you send us the incident report for last Tuesday's outage? "
+                           "Everything has worked fine since."),
+    case(T, "Informe", "¿Nos podéis enviar el informe de la caída del martes pasado? Desde "
+                       "entonces todo ha funcionado bien."),
+    case(T, "Maintenance", "Will the platform be unavailable during Sunday's maintenance, "
+                           "and for how long?"),
+    case(T, "Mantenimiento", "¿Estará la plataforma sin servicio durante el mantenimiento "
+                             "del domingo? ¿Cuánto tiempo?"),
+    case(T, "Typo", "Small cosmetic thing: the Save button says 'Svae'. Nothing urgent."),
+    case(T, "Errata", "Una errata sin importancia: el botón Guardar pone 'Gaurdar'."),
+    case(T, "Password", "I forgot my password, how do I reset it?"),
+    case(T, "Contraseña", "He olvidado mi contraseña, ¿cómo la restablezco?"),
+    case(T, "Re: Site down", "All good again, everybody is back in. You can close the "
+                             "ticket, thanks!\n\n> The site is down for everyone."),
+    case(T, "Re: Web caída", "Ya funciona todo, todo el mundo ha vuelto a entrar. Podéis "
+                             "cerrar la incidencia, ¡gracias!\n\n> La web está caída para "
+                             "todos."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", TRIVIAL)
+def test_thanks_questions_suggestions_and_past_outages_are_trivial(expected, subject, body):
+    check(expected, subject, body)
+
+
+def test_a_mail_that_says_nothing_the_definitions_use_gets_the_default():
+    result = infer("Hello", "Please see the attached file.")
+    assert (result.severity, result.assessed) == (M, None)
+    assert result.confidence <= 0.2
+
+
+# --- the reason line ------------------------------------------------------------------
+
+@pytest.mark.parametrize("subject, body, line", [
+    ("Site down", "The platform is down for everyone since 9:00.",
+     "blocker: the service is unavailable for every user"),
+    ("", "The service is up but nobody can open a document.",
+     "critical: opening documents fails for every user; the service itself is up"),
+    ("", "Creating documents fails for all users. The rest of the service works.",
+     "critical: creating documents fails for every user; the rest of the service works"),
+    ("", "La búsqueda falla a todos desde el lunes. Todo lo demás funciona.",
+     "major: search fails for every user; the rest of the service works"),
+    ("", "Nuestra compañera no puede abrir documentos; el resto del equipo los abre bien.",
+     "major: opening documents fails for one user; the other users are not affected"),
+    ("", "Uploads over 100 MB fail; smaller files upload fine.",
+     "major: creating documents fails only in part (some documents, folders, sizes or one "
+     "route); the rest of it works"),
+    ("", "The site drops out every 20 minutes for a minute and then comes back by itself.",
+     "major: the service drops out from time to time; it works between the drops"),
+    ("", "¿Cómo cambio el idioma de la interfaz?", "trivial: a question, no fault reported"),
+])
+def test_the_reason_says_what_for_whom_and_what_still_works(subject, body, line):
+    assert infer(subject, body).reason == line
+
+
+def test_the_reason_reads_back_into_parts_and_a_customers_wording():
+    from rules.triage_reason import for_customer, parts
+
+    line = "critical: creating documents fails for every user; the rest of the service works"
+    assert parts(line) == {"level": "critical", "what": "creating documents fails",
+                           "scope": "all", "still": "the rest of the service works"}
+    assert for_customer(line) == ("your mail says creating documents fails for every user, "
+                                  "and that the rest of the service works")
+    assert for_customer("trivial: a question, no fault reported") == \
+        "your mail reports no fault that stops work"
+    assert parts('explicit tag "[Blocker]" in the subject') is None
+    assert for_customer("set by Ana Ruiz") is None
+
+
+def test_the_vocabulary_is_data_whose_tags_the_model_knows():
+    from rules.triage_scan import TABLE
+    from rules.triage_words import PHRASES
+
+    known = {"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "REST", "EVERYTHING",
+             "EXTERNAL", "ROUTE", "CREATE", "READ", "OPEN", "SEE", "FIND", "REACH", "DOWN",
+             "UNAVAIL", "FAIL", "WORKS", "LOAD", "SHOWS", "HANGS", "SLOW", "LAG", "TAKES",
+             "TIME", "INTERMIT", "RECOVER", "EXAGG", "STANDSTILL", "NOFAULT", "LOWIMPACT",
+             "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
+             "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
+             "THANKS"}
+    used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
+            for t in key.split()}
+    assert used <= known, used - known
+    assert len(TABLE) > 500
