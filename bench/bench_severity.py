@@ -1,0 +1,149 @@
+"""Severity triage on the labelled corpora: accuracy and blocker recall on the tuning part
+and on the held-out part, apart, by level and by language; and the cost per mail.
+
+Two figures per row. "reading" is what the coverage page's definitions give for the
+mail, the level the corpora are labelled with. "opened" is the level intake opens the
+ticket with: the same, except that a customer's explicit tag ("Severity: blocker")
+wins, and the corpora label such a line as a request.
+
+The held-out files are only scored here, in aggregate: their misses are not listed, so
+that nobody tunes against them. --misses lists the tuning part's.
+
+    python3 bench/bench_severity.py [--runs 20] [--misses] [--baseline REV]
+
+--baseline REV scores rules/severity.py as it was at git revision REV beside the
+current one (e.g. the commit before the triage model), for before/after figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rules.plans import Severity  # noqa: E402
+
+DATA = ROOT / "tests" / "data" / "severity"
+PARTS = {"tuning": ("corpus.toml", "tuning-2.toml"),
+         "held-out": ("heldout.toml", "heldout-2.toml")}
+
+
+def load(name: str) -> list[dict]:
+    with (DATA / name).open("rb") as fh:
+        return tomllib.load(fh)["mail"]
+
+
+def baseline(rev: str):
+    """rules/severity.py at `rev`, imported as a module of its own."""
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:rules/severity.py"],
+                            check=True, capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "severity_baseline.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("severity_baseline", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["severity_baseline"] = module
+    spec.loader.exec_module(module)
+    return module.infer
+
+
+def levels(infer: Callable, mail: dict) -> tuple[str, str]:
+    """(the definitions' reading, the level the ticket opens with)."""
+    result = infer(mail["subject"], mail["body"], mail.get("headers"))
+    opened = result.severity.value
+    if getattr(result, "requested", None) is None:
+        return opened, opened
+    assessed = getattr(result, "assessed", None) or Severity.MAJOR
+    return Severity(assessed).value, opened
+
+
+def share(rows: list[tuple[dict, str]]) -> str:
+    if not rows:
+        return "      -"
+    right = sum(got == m["expected"] for m, got in rows)
+    return f"{right:3}/{len(rows):<3} {right / len(rows):6.1%}"
+
+
+def recall(rows: list[tuple[dict, str]]) -> str:
+    blockers = [(m, got) for m, got in rows if m["expected"] == "blocker"]
+    return share(blockers)
+
+
+def report(infer: Callable, label: str, show_misses: bool) -> None:
+    print(f"\n== {label}")
+    print(f"{'':28}{'reading':>16}{'opened':>16}   blocker recall (reading, opened)")
+    for part, files in PARTS.items():
+        rows_r: list[tuple[dict, str]] = []
+        rows_o: list[tuple[dict, str]] = []
+        for name in files:
+            mails = load(name)
+            got = [levels(infer, m) for m in mails]
+            r = [(m, g[0]) for m, g in zip(mails, got, strict=True)]
+            o = [(m, g[1]) for m, g in zip(mails, got, strict=True)]
+            rows_r += r
+            rows_o += o
+            print(f"{part:9}{name:19}{share(r):>16}{share(o):>16}   {recall(r)}  {recall(o)}")
+        print(f"{part:9}{'all':19}{share(rows_r):>16}{share(rows_o):>16}   "
+              f"{recall(rows_r)}  {recall(rows_o)}")
+        for sev in Severity:
+            pick = [i for i, (m, _) in enumerate(rows_r) if m["expected"] == sev]
+            print(f"{'':11}{sev.value:17}{share([rows_r[i] for i in pick]):>16}"
+                  f"{share([rows_o[i] for i in pick]):>16}")
+        for lang in ("en", "es"):
+            pick = [i for i, (m, _) in enumerate(rows_r) if m["lang"] == lang]
+            print(f"{'':11}{lang:17}{share([rows_r[i] for i in pick]):>16}"
+                  f"{share([rows_o[i] for i in pick]):>16}   "
+                  f"{recall([rows_r[i] for i in pick])}  {recall([rows_o[i] for i in pick])}")
+        if show_misses and part == "tuning":
+            for m, got in rows_r:
+                if got != m["expected"]:
+                    print(f"{'':11}miss {m['id']}: expected {m['expected']}, read {got}")
+
+
+def cost(infer: Callable, runs: int) -> tuple[float, float]:
+    """(best mean µs per mail in CPU time over `runs` passes, median body length)."""
+    mails = [m for files in PARTS.values() for name in files for m in load(name)]
+    for m in mails:
+        infer(m["subject"], m["body"], m.get("headers"))  # warm caches
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        for m in mails:
+            infer(m["subject"], m["body"], m.get("headers"))
+        best = min(best, (time.process_time() - start) / len(mails))
+    return best * 1e6, statistics.median(len(m["body"]) for m in mails)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="timed passes (best is shown)")
+    parser.add_argument("--misses", action="store_true", help="list the tuning part's misses")
+    parser.add_argument("--baseline", metavar="REV", help="also score rules/severity.py at REV")
+    args = parser.parse_args(argv)
+
+    from rules.severity import infer
+
+    candidates = [("rules/severity.py (working tree)", infer)]
+    if args.baseline:
+        candidates.insert(0, (f"rules/severity.py at {args.baseline}", baseline(args.baseline)))
+    for label, fn in candidates:
+        report(fn, label, args.misses)
+    print()
+    for label, fn in candidates:
+        us, median_chars = cost(fn, args.runs)
+        print(f"cost, {label}: {us:.0f} µs per mail (CPU time, best of {args.runs} passes "
+              f"over every corpus; median body {median_chars:.0f} characters)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
