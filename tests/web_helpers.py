@@ -90,6 +90,11 @@ class Desk:
         self.clock.advance(**delta)
 
 
+def body(response) -> str:
+    """The page's text as a person reads it: tags out, white space collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.text))
+
+
 def csrf(html: str) -> str:
     found = _CSRF.search(html)
     assert found, "no form token on the page"

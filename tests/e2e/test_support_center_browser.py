@@ -107,6 +107,7 @@ class Desk:
 
     def submit(self, form_action: str, **fields: str) -> None:
         from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.expected_conditions import staleness_of
 
         form = self.driver.find_element(By.CSS_SELECTOR, f'form[action="{form_action}"]')
         for name, value in fields.items():
@@ -118,12 +119,13 @@ class Desk:
             else:
                 element.clear()
                 element.send_keys(value)
-        before = self.driver.current_url
+        page = self.driver.find_element(By.TAG_NAME, "html")
         form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-        self.wait(lambda d: d.current_url != before or d.execute_script(
-            "return document.readyState") == "complete")
+        self.wait(staleness_of(page))  # the answer is a new page (every POST redirects)
+        self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def wait(self, condition) -> None:
+        """Until `condition(driver)` holds, at most WAIT seconds."""
         from selenium.webdriver.support.ui import WebDriverWait
 
         WebDriverWait(self.driver, WAIT).until(condition)
