@@ -16,7 +16,7 @@ from intake.parse import InboundMail
 from intake.reply import new_text
 from rules.language import detect
 from rules.lifecycle import Outcome
-from rules.notices import MailKind, QuotaExhausted, RateLimited, RefusedQuota, RefusedUnauthorised
+from rules.notices import QuotaExhausted, RateLimited, RefusedQuota, RefusedUnauthorised
 from rules.ticket import Channel
 from store.records import Account, Contact
 
@@ -149,10 +149,14 @@ def refuse_quota(ctx: Context, mail: InboundMail, account: Account, decision) ->
 
 
 def _tell_account_team(ctx: Context, account: str) -> bool:
-    """Once a day per account: a customer who keeps writing must not flood the desk."""
-    since = ctx.now.astimezone(UTC) - _DAY
-    return not any(row.kind is MailKind.QUOTA_EXHAUSTED and row.payload.account == account
-                   and row.created_at.astimezone(UTC) > since for row in ctx.uow.outbox.all())
+    """Once a day per account: a customer who keeps writing must not flood the desk.
+
+    Kept as a sent-alert key (one indexed look-up), not by reading the outbox."""
+    key = f"quota_exhausted:{account.lower()}:{ctx.now.astimezone(UTC).date().isoformat()}"
+    if ctx.uow.sent_alerts.seen(key):
+        return False
+    ctx.uow.sent_alerts.add(key, ctx.now)
+    return True
 
 
 def _flat_headers(mail: InboundMail) -> dict[str, str]:

@@ -9,6 +9,7 @@ addresses and threading headers; nothing here names an address it was not given.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -275,10 +276,18 @@ def notice_class(kind: str, audience: str | None) -> type[Notice]:
         raise ValueError(f"no mail kind {kind!r} for audience {audience!r}") from None
 
 
+# read once per payload type: every stored outbox row is rebuilt through these
+@functools.cache
+def field_names(cls: type[Notice]) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+@functools.cache
 def tuple_fields(cls: type[Notice]) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls) if "tuple" in str(f.type))
 
 
+@functools.cache
 def datetime_fields(cls: type[Notice]) -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(cls) if "datetime" in str(f.type))
 

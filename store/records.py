@@ -7,7 +7,6 @@ One record type after another, each with its pair of (de)serialisers: long, flat
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,7 +14,15 @@ from enum import Enum
 from typing import Any
 
 from rules.lifecycle import EventKind, Outcome
-from rules.notices import Audience, MailKind, Notice, datetime_fields, notice_class, tuple_fields
+from rules.notices import (
+    Audience,
+    MailKind,
+    Notice,
+    datetime_fields,
+    field_names,
+    notice_class,
+    tuple_fields,
+)
 from rules.plans import Severity
 from rules.ticket import Channel, Ticket, TicketStatus
 
@@ -225,7 +232,7 @@ def _upgrade(kind: str, data: dict[str, Any]) -> dict[str, Any]:
 def _payload_from_dict(kind: str, audience: str | None, data: dict[str, Any]) -> Notice:
     cls = notice_class(kind, audience)
     times, tuples = datetime_fields(cls), tuple_fields(cls)
-    known = {f.name for f in dataclasses.fields(cls)}
+    known = field_names(cls)
     values = {}
     for name, value in _upgrade(kind, data).items():
         if name not in known:
