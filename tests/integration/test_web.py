@@ -8,25 +8,9 @@ Accounts (tests/mailfactory.py): acme on standard (Alice, Bob), globex on plus
 
 from __future__ import annotations
 
-import pytest
-
 from tests import mailfactory as mf
 from tests.mailfactory import ALICE, ANA, CAROL, DAVE
 from tests.web_helpers import BOSS, Desk, body, csrf
-
-
-@pytest.fixture
-def desk(tmp_path):
-    desk = Desk(tmp_path / "data")
-    yield desk
-    desk.close()
-
-
-@pytest.fixture
-def alice(desk):
-    client = desk.client()
-    assert desk.sign_in(client, ALICE).headers["location"] == "/tickets"
-    return client
 
 
 def test_another_account_s_ticket_and_files_answer_404(desk, alice):

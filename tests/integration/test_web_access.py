@@ -13,20 +13,6 @@ from tests.mailfactory import ALICE, BOB, DAVE, STRANGER
 from tests.web_helpers import Desk, ask_for_link, body, csrf, use_link
 
 
-@pytest.fixture
-def desk(tmp_path):
-    desk = Desk(tmp_path / "data")
-    yield desk
-    desk.close()
-
-
-@pytest.fixture
-def alice(desk):
-    client = desk.client()
-    assert desk.sign_in(client, ALICE).headers["location"] == "/tickets"
-    return client
-
-
 def test_a_contact_signs_in_by_the_link_and_sees_the_account_s_tickets(desk):
     number = desk.ticket_by_mail(ALICE, "Search is slow")
     client = desk.client()
