@@ -26,7 +26,7 @@ def reply(ctx: Context, mail: InboundMail, ticket: Ticket, *, on_thread: bool) -
         return agent_reply(ctx, mail, ticket)
     contact = ctx.uow.contacts.get(sender)
     if not may_add_to(sender, account=ticket.account,
-                      contact_account=contact.account if contact else None, is_agent=False):
+                      contact_account=contact.account if contact else None):
         if not on_thread:
             return None  # a stranger cannot reach someone's ticket by guessing [#N]
         return outsider_reply(ctx, mail, ticket)

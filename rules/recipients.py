@@ -36,8 +36,7 @@ def not_copied_because(address: str, *, account: str, contact_account: str | Non
     return f"not an authorised contact of {account}"
 
 
-def may_add_to(sender: str, *, account: str, contact_account: str | None,
-               is_agent: bool) -> bool:
-    """Only agents and the account's own authorised contacts can add to its ticket."""
-    return is_agent or (contact_account is not None
-                        and contact_account.lower() == account.lower())
+def may_add_to(sender: str, *, account: str, contact_account: str | None) -> bool:
+    """Only the account's own authorised contacts (and agents, whom intake routes
+    before asking) can add to its ticket."""
+    return contact_account is not None and contact_account.lower() == account.lower()

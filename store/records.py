@@ -7,7 +7,6 @@ One record type after another, each with its pair of (de)serialisers: long, flat
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -249,7 +248,7 @@ def _payload_from_dict(kind: str, audience: str | None, data: dict[str, Any]) ->
 class OutboxRow:
     """One mail to send. Only the outbox writer (`store/outbox_writer.py`) creates them."""
 
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str  # minted by the outbox writer
     payload: Notice
     to: list[str]
     cc: list[str] = field(default_factory=list)

@@ -149,6 +149,16 @@ def html_of(msg: EmailMessage) -> str:
     return msg.get_body(preferencelist=("html",)).get_content()
 
 
+def set_contact(app: App, email: str, **changes: Any) -> None:
+    """Change a contact's fields (language, timezone ...) as `contact set` does."""
+    with app.store.unit_of_work() as uow:
+        contact = uow.contacts.get(email)
+        for key, value in changes.items():
+            setattr(contact, key, value)
+        uow.contacts.update(contact)
+        uow.commit()
+
+
 def outbox(app: App) -> list:
     with app.store.unit_of_work() as uow:
         return uow.outbox.all()

@@ -38,6 +38,18 @@ def _signed_in(site: Site, uow, request: Request):
     return who, AccountView(uow, who.contact.account)
 
 
+def _own_ticket(site: Site, uow, request: Request):
+    """(identity, view, ticket) of a signed-in contact's own account's ticket, or
+    (None, None, the response): a sign-in page, or 404 for anyone else's number."""
+    who, view = _signed_in(site, uow, request)
+    if who is None:
+        return None, None, view
+    t = view.ticket(request.path_params["number"])
+    if t is None:
+        return None, None, site.error(request, 404)
+    return who, view, t
+
+
 PER_PAGE = 50
 
 
@@ -68,12 +80,9 @@ def ticket(site: Site, request: Request, form, *, problem: str | None = None,
     policy, now = site.deps.policy, site.now()
     number = request.path_params["number"]
     with site.deps.store.unit_of_work() as uow:
-        who, view = _signed_in(site, uow, request)
+        who, view, t = _own_ticket(site, uow, request)
         if who is None:
-            return view
-        t = view.ticket(number)
-        if t is None:
-            return site.error(request, 404)
+            return t
         account = view.account()
         tz = views.zone(policy, who.contact, account)
         names = {c.email: c.name for c in uow.contacts.for_account(account.name) if c.name}
@@ -108,12 +117,9 @@ def _uploads(site: Site, form: FormData) -> tuple[tuple[str, ...], str | None]:
 def reply(site: Site, request: Request, form: FormData) -> Response:
     now, number = site.now(), request.path_params["number"]
     with site.deps.store.unit_of_work() as uow:
-        who, view = _signed_in(site, uow, request)
+        who, view, t = _own_ticket(site, uow, request)
         if who is None:
-            return view
-        t = view.ticket(number)
-        if t is None:
-            return site.error(request, 404)
+            return t
         if not site.form_ok(request, form, who):
             return site.error(request, 403, "This form has expired: reload the page.")
         text = clean_text(str(form.get("text") or "")).strip()[:TEXT_LIMIT]

@@ -20,6 +20,7 @@ from tests.notifier_helpers import (
     make_app,
     open_ticket,
     seed,
+    set_contact,
     sink_mails,
 )
 
@@ -71,15 +72,6 @@ def the_mail(sink, kind: str, to: str):
              and to in [a.addr_spec for a in m["To"].addresses]]
     assert len(found) == 1, [m["Subject"] for m in sink_mails(sink)]
     return found[0]
-
-
-def set_contact(app, email, **changes):
-    with app.store.unit_of_work() as uow:
-        contact = uow.contacts.get(email)
-        for key, value in changes.items():
-            setattr(contact, key, value)
-        uow.contacts.update(contact)
-        uow.commit()
 
 
 def test_the_acknowledgement_in_english_shows_the_customers_zone(chromium, tmp_path,

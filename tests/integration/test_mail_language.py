@@ -18,6 +18,7 @@ from tests.notifier_helpers import (
     open_ticket,
     raw_mail,
     seed,
+    set_contact,
     sink_mails,
     text_of,
 )
@@ -30,15 +31,6 @@ ENGLISH = "Hello,\n\nthe portal does not load since this morning and we cannot w
 
 def flat(text: str) -> str:
     return " ".join(text.split())
-
-
-def set_contact(app, email, **changes):
-    with app.store.unit_of_work() as uow:
-        contact = uow.contacts.get(email)
-        for key, value in changes.items():
-            setattr(contact, key, value)
-        uow.contacts.update(contact)
-        uow.commit()
 
 
 def delivered(app, sink):
