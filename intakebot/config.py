@@ -27,6 +27,7 @@ from intakebot.config_checks import (
     _language,
     _listen,
     _named_addresses,
+    _networks,
     _regex,
     _url,
 )
@@ -166,6 +167,9 @@ class Web(Section):
     # sign-in mails per address, and sign-in requests per client address, per hour
     sign_ins_per_address_per_hour: int = setting(5, ge=1)
     sign_ins_per_ip_per_hour: int = setting(30, ge=1)
+    # the proxies in front of it: only a request whose peer is one of these is counted
+    # against the rightmost X-Forwarded-For address that is not (IPs or CIDR networks)
+    trusted_proxies: list[str] = setting(factory=list, check=_networks)
 
     @property
     def host(self) -> str:

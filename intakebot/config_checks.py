@@ -74,6 +74,19 @@ def _listen(value: str) -> str:
     return value
 
 
+def _networks(values: list[str]) -> list[str]:
+    from ipaddress import ip_network
+
+    for value in values:
+        try:
+            ip_network(value, strict=True)
+        except ValueError as exc:
+            raise ValueError(
+                f"{value!r} is not an IP address or network ({exc}): allowed are addresses "
+                'and CIDR networks such as ["127.0.0.1", "10.0.0.0/8", "::1"]') from None
+    return values
+
+
 def _url(value: str) -> str:
     parts = value.split("/")
     if not value.startswith(("http://", "https://")) or len(parts) < 3 or not parts[2]:

@@ -64,7 +64,8 @@ def build(app: App, after_commit=None, listen: str | None = None):
         per_ip_per_hour=config.web.sign_ins_per_ip_per_hour,
         max_upload_bytes=config.intake.max_message_bytes,
         reopen_days=config.intake.reopen_days,
-        per_contact_per_hour=config.intake.per_sender_per_hour)
+        per_contact_per_hour=config.intake.per_sender_per_hour,
+        trusted_proxies=tuple(config.web.trusted_proxies))
     return create_app(Deps(store=app.store, policy=app.policy, addressing=app.addressing,
                            settings=settings, secret=load_secret(app.data_dir),
                            clock=app.clock, after_commit=after_commit))
@@ -74,8 +75,10 @@ def uvicorn_config(app: App, after_commit=None, listen: str | None = None):
     import uvicorn
 
     host, _, port = (listen or app.config.web.listen).rpartition(":")
+    # proxy_headers off: uvicorn would otherwise believe X-Forwarded-For from any local
+    # peer; which proxies to believe is [web] trusted_proxies, decided in web/proxies.py
     return uvicorn.Config(build(app, after_commit, listen), host=host.strip("[]"),
-                          port=int(port),
+                          port=int(port), proxy_headers=False,
                           log_level="warning", access_log=False, lifespan="off")
 
 

@@ -73,7 +73,7 @@ def login(site: Site, request: Request, form: FormData) -> Response:
     if not site.form_ok(request, form, None):
         return site.error(request, 403, "This form has expired: reload the page and try again.")
     email = str(form.get("email") or "").strip()
-    ip = request.client.host if request.client else "unknown"
+    ip = site.client_address(request)
     with site.deps.store.unit_of_work() as uow:
         outcome = auth.request_link(uow, site.deps, site.keys, email, ip, site.now(),
                                     str(form.get("next") or ""))

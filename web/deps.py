@@ -23,6 +23,8 @@ class WebSettings:
     max_upload_bytes: int = 25 * 1024 * 1024
     reopen_days: int = 7
     per_contact_per_hour: int = 5  # new tickets one contact may open here per hour
+    # our proxies (addresses, CIDR networks): only their X-Forwarded-For is believed
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def secure(self) -> bool:

@@ -9,7 +9,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from web import auth
+from web import auth, proxies
 from web.auth import NONCE_COOKIE, SESSION_COOKIE, Identity, Keys
 from web.deps import Deps
 from web.render import page
@@ -26,6 +26,7 @@ class Site:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.keys = Keys(deps.secret)
+        self.proxies = proxies.networks(deps.settings.trusted_proxies)
         self.limiter = None  # the worker threads' limit (web/app.py)
 
     def now(self):
@@ -34,6 +35,12 @@ class Site:
     def identity(self, uow, request: Request) -> Identity | None:
         return auth.current(uow, self.deps, self.keys, request.cookies.get(SESSION_COOKIE),
                             self.now())
+
+    def client_address(self, request: Request) -> str:
+        """Whose per-client limit the request counts against (web/proxies.py)."""
+        return proxies.client_address(request.client.host if request.client else None,
+                                      request.headers.getlist("x-forwarded-for"),
+                                      self.proxies)
 
     def nonce(self, request: Request) -> str:
         """The visitor's random cookie that anonymous forms are signed with."""
