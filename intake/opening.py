@@ -16,7 +16,7 @@ from intake.parse import InboundMail
 from intake.reply import new_text
 from rules.language import detect
 from rules.lifecycle import Outcome
-from rules.notices import QuotaExhausted, RateLimited, RefusedQuota, RefusedUnauthorised
+from rules.notices import RateLimited, RefusedQuota, RefusedUnauthorised
 from rules.ticket import Channel
 from store.records import Account, Contact
 
@@ -138,25 +138,10 @@ def refuse_quota(ctx: Context, mail: InboundMail, account: Account, decision) ->
             language=_language(mail)))
     else:
         reason += "; refusal not sent (daily limit for this sender reached)"
-    if _tell_account_team(ctx, account.name):
-        # they can add tickets; the customer may not think of asking
-        ctx.tell(QuotaExhausted(
-            account=account.name, plan=account.plan, sender=mail.sender, subject=mail.subject,
-            included=status.included, extra=status.extra, used=status.used,
-            year_end=status.year_end.isoformat()))
+    if service.tell_account_team(ctx.uow, ctx.writer, account, decision, sender=mail.sender,
+                                 subject=mail.subject, now=ctx.now):
         reason += "; agents and the account's managers told"
     return Result(Outcome.REFUSED_QUOTA, reason, account=account.name, quota_remaining=0)
-
-
-def _tell_account_team(ctx: Context, account: str) -> bool:
-    """Once a day per account: a customer who keeps writing must not flood the desk.
-
-    Kept as a sent-alert key (one indexed look-up), not by reading the outbox."""
-    key = f"quota_exhausted:{account.lower()}:{ctx.now.astimezone(UTC).date().isoformat()}"
-    if ctx.uow.sent_alerts.seen(key):
-        return False
-    ctx.uow.sent_alerts.add(key, ctx.now)
-    return True
 
 
 def _flat_headers(mail: InboundMail) -> dict[str, str]:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rules import lifecycle
 from rules.entitlements import QuotaDecision, channel_decision, quota_decision
 from rules.lifecycle import Change, Inbound
-from rules.notices import RefusedQuota
+from rules.notices import QuotaExhausted, RefusedQuota
 from rules.plans import Plan, Severity
 from rules.policy import Policy
 from rules.severity import infer
@@ -117,7 +117,8 @@ def open_request(uow, writer: OutboxWriter, policy: Policy, request: Request, *,
                  now: datetime, attachments: Sequence[str] = (),
                  mail_refusal: bool = False) -> Opened:
     """Open a ticket for a request that is not a mail. Over quota nothing opens; with
-    `mail_refusal` the contact is told by mail, as a mail of theirs would be."""
+    `mail_refusal` the contact is told by mail and the account team hears of it, as for
+    a mail of theirs."""
     account = uow.accounts.get(request.contact.account)
     if account is None or account.plan not in policy.plans:
         return Opened(None, f"the account {request.contact.account!r} has no known plan")
@@ -133,11 +134,32 @@ def open_request(uow, writer: OutboxWriter, policy: Policy, request: Request, *,
                 year_start=status.year_start.isoformat(),
                 year_end=status.year_end.isoformat()),
                 answering=Answering(request.contact.email))
+            tell_account_team(uow, writer, account, a.quota, sender=request.contact.email,
+                              subject=request.subject, now=now)
         return Opened(None, a.quota.reason, a)
     inbound = Inbound(at=request.at, sender=request.opened_by or request.contact.email,
                       text=request.text, attachments=tuple(attachments))
     ticket = keep(uow, writer, opening_change(a, request, mail=inbound, now=now))
     return Opened(ticket, a.quota.reason + (f"; {a.forced}" if a.forced else ""), a)
+
+
+def tell_account_team(uow, writer: OutboxWriter, account: Account, decision: QuotaDecision, *,
+                      sender: str, subject: str, now: datetime) -> bool:
+    """After a quota refusal, the agents and the account's managers hear of it (they can
+    add tickets; the customer may not think of asking), once a day per account so that
+    a customer who keeps writing does not flood the desk. Whether they were told now.
+
+    Kept as a sent-alert key (one indexed look-up), not by reading the outbox."""
+    key = f"quota_exhausted:{account.name.lower()}:{now.astimezone(UTC).date().isoformat()}"
+    if uow.sent_alerts.seen(key):
+        return False
+    uow.sent_alerts.add(key, now)
+    status = decision.status
+    writer.write(QuotaExhausted(
+        account=account.name, plan=account.plan, sender=sender, subject=subject,
+        included=status.included, extra=status.extra, used=status.used,
+        year_end=status.year_end.isoformat()))
+    return True
 
 
 def requested_severity(text: str, ticket: Ticket) -> Severity | None:

@@ -179,6 +179,7 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
     policy, now, s = site.deps.policy, site.now(), site.deps.settings
     fields = {"subject": "", "description": "", "severity": ""}
     refusal = problem = None
+    quota_refused = False
     with site.deps.store.unit_of_work() as uow:
         who, view = _signed_in(site, uow, request)
         if who is None:
@@ -215,8 +216,11 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
                     return RedirectResponse(f"/tickets/{opened.ticket.number}?new=1",
                                             status_code=303)
                 refusal = opened.reason
+                # the intake service told the account team, as for a refused mail
+                quota_refused = opened.assessment is not None and \
+                    opened.assessment.refused is None and not opened.assessment.quota.accept
         preview = _preview(uow, site, who.contact, account, now, tz)
     meanings = [{"value": sev.value, "meaning": SEVERITY_MEANINGS[sev]} for sev in Severity]
     return site.render(request, "new.html", who, 400 if problem else 200, fields=fields,
                        preview=preview, meanings=meanings, tz=tz.key, problem=problem,
-                       refusal=refusal, plan=account.plan)
+                       refusal=refusal, quota_refused=quota_refused, plan=account.plan)

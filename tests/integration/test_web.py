@@ -9,7 +9,7 @@ Accounts (tests/mailfactory.py): acme on standard (Alice, Bob), globex on plus
 from __future__ import annotations
 
 from tests import mailfactory as mf
-from tests.mailfactory import ALICE, ANA, CAROL, DAVE
+from tests.mailfactory import ALICE, ANA, CAROL, DAVE, LUIS
 from tests.web_helpers import BOSS, Desk, body, csrf
 
 
@@ -124,11 +124,15 @@ def test_the_new_ticket_form_says_what_it_costs_and_opens_like_a_mail(desk):
     assert "uses 1 of your 49 remaining" in body(carol.get("/tickets/new"))
 
 
-def test_over_quota_the_refusal_is_shown_and_mailed(desk):
+def _use_up_globex(desk) -> None:
     for n in range(50):  # plus includes 50 a year
         desk.ticket_by_mail(CAROL, f"Question {n}", "How do I export?\n",
                             message_id=mf.new_message_id("globex.example"))
         desk.later(minutes=13)  # under the hourly limit of 5 per sender
+
+
+def test_over_quota_the_refusal_is_shown_mailed_and_the_account_team_told(desk):
+    _use_up_globex(desk)
     carol = desk.client()
     desk.sign_in(carol, CAROL)
     form = carol.get("/tickets/new")
@@ -139,9 +143,39 @@ def test_over_quota_the_refusal_is_shown_and_mailed(desk):
 
     assert refused.status_code == 200 and "Not opened:" in refused.text
     assert "the yearly quota" in refused.text
+    assert "Our account team knows your account has no tickets left" in body(refused)
     [mail] = desk.outbox("refused_quota", to=CAROL)
     assert mail.payload.subject == "One more"
+    # what a refused mail brings the desk: the agents (and the account's managers) hear
+    [told] = desk.outbox("quota_exhausted")
+    assert (told.payload.account, told.payload.sender, told.payload.subject) == \
+        ("globex", CAROL, "One more")
+    assert (told.payload.used, told.payload.included) == (50, 50)
+    assert set(told.to) == {ANA, LUIS, BOSS}  # the agents, and the desk's managers
     assert desk.ticket(1050) is None
+
+
+def test_the_account_team_hears_once_a_day_whether_mail_or_form_was_refused(desk):
+    _use_up_globex(desk)
+    refused_mail = desk.mail(mf.mail(CAROL, "By mail", "One more question.\n",
+                                     message_id=mf.new_message_id("globex.example")))
+    assert refused_mail.outcome == "refused_quota"
+    carol = desk.client()
+    desk.sign_in(carol, CAROL)
+    form = carol.get("/tickets/new")
+
+    again = carol.post("/tickets/new", data={"csrf": csrf(form.text), "subject": "By form"})
+
+    assert "Our account team knows" in body(again)
+    assert [r.payload.subject for r in desk.outbox("quota_exhausted")] == ["By mail"]
+    assert len(desk.outbox("refused_quota", to=CAROL)) == 2
+    desk.later(days=1)
+    carol = desk.client()  # the session has ended overnight
+    desk.sign_in(carol, CAROL)
+    carol.post("/tickets/new", data={"csrf": csrf(carol.get("/tickets/new").text),
+                                     "subject": "Next day"})
+    assert [r.payload.subject for r in desk.outbox("quota_exhausted")] == \
+        ["By mail", "Next day"]
 
 
 def test_the_phone_line_is_shown_to_standard_only(tmp_path):
