@@ -34,7 +34,7 @@ from intake import service  # noqa: E402
 from intakebot.app import App, Runner  # noqa: E402
 from intakebot.clock import SystemClock  # noqa: E402
 from intakebot.config import parse  # noqa: E402
-from intakebot.webserver import load_secret  # noqa: E402
+from intakebot.webserver import SECRET_FILE  # noqa: E402
 from rules import lifecycle  # noqa: E402
 from rules.lifecycle import Inbound  # noqa: E402
 from rules.ticket import Channel  # noqa: E402
@@ -88,7 +88,7 @@ def seed(app: App, tickets: int) -> list[int]:
 
 def sessions(app: App, count: int) -> list[str]:
     """Session cookies of Alice's, as signing in would have made them."""
-    keys, now = Keys(load_secret(app.data_dir)), app.clock()
+    keys, now = Keys(app.store.shared_secret(SECRET_FILE)), app.clock()
     cookies = []
     with app.store.unit_of_work() as uow:
         for _ in range(count):

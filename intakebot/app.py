@@ -77,10 +77,9 @@ class App:
         self.data_dir = Path(data_dir)
         self.clock = clock
         if store is None:
-            from store import Store
+            from intakebot.stores import open_store
 
-            store = Store.open(self.data_dir,
-                               archive_after=timedelta(days=config.support.archive_after_days))
+            store = open_store(config, self.data_dir)
         self.store = store
 
     # -- parts, each built on first use
@@ -181,21 +180,31 @@ class App:
 
         return sweep_sla(self.store, self.policy, self.addressing, self.clock())
 
-    def digest_due(self, now: datetime) -> bool:
-        """Whether a digest fire time of the crontab lies after the last digest, up to now."""
-        with self.store.unit_of_work() as uow:
-            # a digest queued "later" by a `--now` test run does not count as sent yet
-            last = max((r.created_at for r in uow.outbox.all()
-                        if r.kind == "digest" and r.created_at <= now),
-                       default=now - timedelta(days=1))
+    def digest_due(self, now: datetime, last: datetime | None = None) -> bool:
+        """Whether a digest fire time of the crontab lies after the last digest (`last`, else
+        read from the outbox), up to now."""
+        if last is None:
+            with self.store.unit_of_work() as uow:
+                # a digest queued "later" by a `--now` test run does not count as sent yet
+                last = max((r.created_at for r in uow.outbox.all()
+                            if r.kind == "digest" and r.created_at <= now), default=None)
+        if last is None:
+            last = now - timedelta(days=1)
         trigger = self.config.managers.trigger(self.policy.tz)
         fire = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
         return fire is not None and fire <= now
 
-    def queue_digest(self):
+    def queue_digest(self, scheduled: bool = False):
+        """Queue the manager digest; `scheduled`, only when the crontab says one is due
+        (each instance's scheduler fires; the first queues it)."""
         from notifier.jobs import queue_digest
 
-        return queue_digest(self.store, self.addressing, self.clock())
+        now = self.clock()
+        due = (lambda last: self.digest_due(now, last)) if scheduled else None
+        return queue_digest(self.store, self.addressing, now, due=due)
+
+    def queue_scheduled_digest(self):
+        return self.queue_digest(scheduled=True)
 
     def close_settled(self) -> list[int]:
         """Close tickets whose reopen window has passed."""
@@ -224,8 +233,7 @@ class App:
                 poller.mailbox.close()
         self.close_settled()
         report["queued"] = self.sweep()
-        if self.staff.managers and self.digest_due(self.clock()):
-            self.queue_digest()
+        if self.staff.managers and self.queue_digest(scheduled=True) is not None:
             report["queued"].append("digest")
         report["delivered"] = self.deliver()
         return report
@@ -254,7 +262,7 @@ class Runner:
                                next_run_time=now + timedelta(minutes=1))
         if app.staff.managers:
             self.scheduler.add_job(
-                self._guard(app.queue_digest),
+                self._guard(app.queue_scheduled_digest),
                 app.config.managers.trigger(app.policy.tz),
                 id="digest")
         self.poller_thread: threading.Thread | None = None

@@ -28,7 +28,7 @@ COMMAND_MODULES = {
     "ingest": "commands_mail", "explain": "commands_mail",
     "quarantine": "commands_quarantine",
     "tickets": "commands_tickets", "ticket": "commands_tickets", "report": "commands_tickets",
-    "web": "commands_web",
+    "web": "commands_web", "migrate": "commands_migrate",
 }
 # modules that add subcommands to other modules' groups (their SUBCOMMANDS)
 EXTENSIONS = ("commands_phone", "commands_people")

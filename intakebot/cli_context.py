@@ -61,22 +61,23 @@ class Context:
         return self.config.data_dir
 
     def store(self):
-        """The data folder's store, opened once per command; says when it creates one."""
+        """The configured store, opened once per command; says when it creates a data folder."""
         if self._store is None:
-            from datetime import timedelta
-
-            from store import Store, StoreCorrupt
+            from intakebot.config import ConfigError
+            from intakebot.stores import open_store
+            from store import StoreCorrupt
 
             folder = self.data_dir
             existed = folder.exists()
             try:
-                self._store = Store.open(
-                    folder, archive_after=timedelta(days=self.config.support.archive_after_days))
+                self._store = open_store(self.config, folder)
             except StoreCorrupt as exc:
                 raise Failure(str(exc)) from None
+            except ConfigError as exc:
+                raise UsageProblem(str(exc)) from None
             except OSError as exc:
                 raise Failure(f"data folder {folder} cannot be used: {exc}") from None
-            if not existed:
+            if self.config.store.backend == "tinydb" and not existed:
                 click.echo(f"created data folder {folder.resolve()}", err=True)
         return self._store
 

@@ -51,6 +51,8 @@ def check(ctx: Context) -> None:
                + ("" if folder.exists() else " (created when a command first needs it)"))
     warn_unattended(config)
     failures = 0
+    if config.store.backend == "postgresql":
+        failures += _check_database(config)
     if config.imap is None:
         click.echo("imap: not configured (intake by the embedded SMTP listener or `ingest`)")
     else:
@@ -92,6 +94,39 @@ def check(ctx: Context) -> None:
             click.echo(f"smtp: FAILED for {where}: {exc}")
     if failures:
         raise Failure(f"{failures} check(s) failed")
+
+
+def _check_database(config) -> int:
+    """Say whether the database answers and its schema is the one this version needs."""
+    from intakebot.config import ConfigError
+
+    try:
+        dsn = config.store.connection_string()
+        import psycopg
+
+        from store.pg.db import describe_dsn, one_line
+        from store.pg.migrate import status
+    except ConfigError as exc:
+        click.echo(f"store: FAILED: {exc}")
+        return 1
+    except ImportError:
+        from intakebot.commands_migrate import NOT_INSTALLED
+
+        click.echo(f"store: FAILED: {NOT_INSTALLED}")
+        return 1
+    where = describe_dsn(dsn)
+    try:
+        found, needed = status(dsn)
+    except psycopg.Error as exc:
+        click.echo(f"store: FAILED, cannot connect to PostgreSQL ({where}): {one_line(exc)}")
+        return 1
+    if found == needed:
+        click.echo(f"store: ok, PostgreSQL ({where}), schema {found} is current")
+        return 0
+    click.echo(f"store: FAILED, PostgreSQL ({where}) has "
+               f"{'no intakebot schema' if found is None else 'schema ' + found}; this version "
+               f"needs {needed}: run `intakebot migrate`")
+    return 1
 
 
 @click.command()

@@ -185,6 +185,38 @@ class Web(Section):
         return url if url.endswith("/") else url + "/"
 
 
+class StoreSettings(Section):
+    """Where the records live: the data folder (TinyDB, the default) or a PostgreSQL
+    database that several instances share (see the README, "Running several
+    instances"). `dsn` is a libpq connection string or URI; `dsn_env` names an
+    environment variable holding one, so a password need not sit in this file."""
+
+    backend: Literal["tinydb", "postgresql"] = "tinydb"
+    dsn: str | None = None
+    dsn_env: str | None = None
+    # connections each instance keeps open at most (its threads share them)
+    pool_size: int = setting(8, ge=2, le=100)
+
+    def validate(self) -> None:
+        if self.dsn is not None and self.dsn_env is not None:
+            raise ValueError(f"store.dsn_env = {self.dsn_env!r} is not valid beside store.dsn: "
+                             "set one of them")
+        if self.backend == "postgresql" and self.dsn is None and self.dsn_env is None:
+            raise ValueError('store.backend = "postgresql" is not valid without store.dsn '
+                             '(e.g. "host=db1 dbname=intakebot user=intakebot") or '
+                             "store.dsn_env (the name of an environment variable holding one)")
+
+    def connection_string(self) -> str:
+        """The DSN from whichever source is set; ConfigError when the variable is unset."""
+        if self.dsn_env is not None:
+            value = os.environ.get(self.dsn_env)
+            if not value:
+                raise ConfigError(f"store.dsn_env names ${self.dsn_env}, which is not set: "
+                                  "export it or set store.dsn")
+            return value
+        return self.dsn or ""
+
+
 class Config(Section):
     support: Support = setting(factory=Support)
     holidays: Holidays = setting(factory=Holidays)
@@ -200,6 +232,7 @@ class Config(Section):
     tickets: Tickets = setting(factory=Tickets)
     severity: SeverityConfig = setting(factory=SeverityConfig)
     web: Web = setting(factory=Web)
+    store: StoreSettings = setting(factory=StoreSettings)
 
     # set by load(), not TOML keys: where the file is, and the folder it lives in
     source: str | None = setting(None, toml=False)

@@ -8,11 +8,8 @@ request is one unit of work on the store, under the store's locks.
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,27 +17,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("intakebot.web")
 SECRET_FILE = "web-secret"
-
-
-def load_secret(data_dir: Path) -> bytes:
-    """The data folder's key for sign-in links, sessions and form tokens, made on first
-    use. Every process on the folder reads the same one; deleting it signs everyone out."""
-    path = Path(data_dir) / SECRET_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(32))
-            out.flush()
-            os.fsync(out.fileno())
-    for _ in range(50):  # another process may be writing it this instant
-        text = path.read_text().strip()
-        if text:
-            return bytes.fromhex(text)
-        time.sleep(0.01)
-    raise OSError(f"{path} is empty: delete it and start again")
 
 
 def base_url(app: App, listen: str | None = None) -> str:
@@ -67,7 +43,7 @@ def build(app: App, after_commit=None, listen: str | None = None):
         per_contact_per_hour=config.intake.per_sender_per_hour,
         trusted_proxies=tuple(config.web.trusted_proxies))
     return create_app(Deps(store=app.store, policy=app.policy, addressing=app.addressing,
-                           settings=settings, secret=load_secret(app.data_dir),
+                           settings=settings, secret=app.store.shared_secret(SECRET_FILE),
                            clock=app.clock, after_commit=after_commit))
 
 

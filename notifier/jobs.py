@@ -8,6 +8,7 @@ lock is not held while talking to the mail server.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,8 @@ RECORD_EVERY = 10
 # a mail still deferred this long after it was queued is given up and reported to
 # agents (like an MTA's queue lifetime); an outage shorter than this loses nothing
 GIVE_UP_AFTER = timedelta(days=5)
+# how long a deliverer holds the rows it took; one that died is replaced after it
+CLAIM_FOR = timedelta(minutes=2)
 
 
 
@@ -68,7 +71,10 @@ def deliver_due(store, mailer, composer: Composer, builder: ContextBuilder, now:
 def _deliver(store, mailer, composer: Composer, builder: ContextBuilder, now: datetime,
              limit: int) -> list[Delivery]:
     with store.unit_of_work() as uow:
-        rows = uow.outbox.due(now)[:limit]
+        # claimed and committed before sending: no other instance takes these rows
+        # until they are marked, or until the claim runs out after a crash
+        rows = uow.outbox.claim_due(now, limit, now + CLAIM_FOR)
+        uow.commit()
         prepared: list[tuple[OutboxRow, object]] = []
         for row in rows:
             try:
@@ -220,14 +226,22 @@ def sweep_sla(store, policy: Policy, addressing: Addressing, now: datetime) -> l
     return sent
 
 
-def queue_digest(store, addressing: Addressing, now: datetime) -> OutboxRow | None:
-    """Queue the manager digest covering the time since the previous one."""
+def queue_digest(store, addressing: Addressing, now: datetime,
+                 due: Callable[[datetime | None], bool] | None = None) -> OutboxRow | None:
+    """Queue the manager digest covering the time since the previous one.
+
+    With `due` (the schedule: is a digest due after the last one, or ever?) the check
+    and the queueing are one unit of work, so instances firing at the same time
+    queue one digest between them.
+    """
     if not addressing.staff.managers:
         return None
     with store.unit_of_work() as uow:
         previous = [r for r in uow.outbox.all()
                     if r.kind is MailKind.DIGEST and r.created_at <= now]
         since = max((r.created_at for r in previous), default=None)
+        if due is not None and not due(since):
+            return None
         row = OutboxWriter(uow, addressing, now).write(Digest(since=since))
         uow.commit()
     return row

@@ -75,7 +75,7 @@ def _replace(path: Path, data: bytes) -> None:
         fsync_dir(path.parent)
 
 
-def _numbered(stem: str, ext: str, n: int) -> str:
+def numbered_name(stem: str, ext: str, n: int) -> str:
     """`stem-n.ext`, the stem shortened until safe_filename leaves the name as it is, so
     `Files.read` accepts the path handed back."""
     suffix = f"-{n}.{ext}" if ext else f"-{n}"
@@ -151,7 +151,7 @@ class Files:
             if path.read_bytes() == data:
                 return path.relative_to(self.root).as_posix()
             n += 1
-            name = _numbered(stem, ext, n)
+            name = numbered_name(stem, ext, n)
 
     def read(self, relative: str) -> bytes:
         return self._key_path(relative).read_bytes()

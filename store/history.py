@@ -135,6 +135,13 @@ class History:
         atomic_write(path, orjson.dumps(f.tables()), self._bak(path))
         self._cache.pop(year, None)
 
+    def outbox_rows(self) -> list[Doc]:
+        """Every archived outbox row, oldest year first."""
+        rows: list[Doc] = []
+        for path in sorted(self.data_dir.glob("outbox-[0-9][0-9][0-9][0-9].json")):
+            rows += (load_json(path, self._bak(path)) or {}).get("outbox", {}).values()
+        return rows
+
     def add_outbox(self, year: int, rows: list[Doc]) -> None:
         path = self._path("outbox", year)
         table = (load_json(path, self._bak(path)) or {}).get("outbox", {})

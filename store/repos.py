@@ -116,6 +116,12 @@ class Outbox:
         return sorted((r for r in rows if r.next_attempt_at <= now),
                       key=lambda r: (r.next_attempt_at, r.created_at))
 
+    def claim_due(self, now: datetime, limit: int, until: datetime) -> list[OutboxRow]:
+        """The due rows a deliverer takes (at most `limit`). On a data folder the delivery
+        job lock already keeps every other deliverer out, so nothing is written; the
+        PostgreSQL backend records the claim until `until`."""
+        return self.due(now)[:limit]
+
     def _change(self, row_id: str, **changes: object) -> OutboxRow:
         doc_id = self._doc.find_id("outbox", "id", row_id)
         if doc_id is None:

@@ -15,7 +15,7 @@ from store.records import Event, Ticket, normalise_message_id, ticket_from_dict,
 _instant = lru_cache(maxsize=65536)(datetime.fromisoformat)
 
 
-def _union(first: list[str], second: list[str]) -> list[str]:
+def thread_union(first: list[str], second: list[str]) -> list[str]:
     """`first` then the ids of `second` it lacks (compared without angle brackets)."""
     known = {normalise_message_id(m) for m in first}
     extra = [m for m in second if normalise_message_id(m) not in known]
@@ -55,8 +55,8 @@ class Tickets:
         if current is None:
             raise KeyError(ticket.number)
         ticket = dataclasses.replace(
-            ticket, message_ids=_union(current.message_ids, ticket.message_ids),
-            customer_thread=_union(current.customer_thread, ticket.customer_thread),
+            ticket, message_ids=thread_union(current.message_ids, ticket.message_ids),
+            customer_thread=thread_union(current.customer_thread, ticket.customer_thread),
             notice_message_id=ticket.notice_message_id or current.notice_message_id)
         self._doc.put("tickets", str(ticket.number), ticket_to_dict(ticket))
         return ticket

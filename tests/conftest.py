@@ -51,6 +51,56 @@ def pymap_server() -> PymapServer:
 
 
 @pytest.fixture(scope="session")
+def pg_cluster():
+    """The session's private PostgreSQL cluster (CI installs Debian's postgresql)."""
+    from tests.pgcluster import start_cluster
+
+    try:
+        cluster = start_cluster()
+    except ServerUnavailable as exc:
+        _unavailable(str(exc), "the PostgreSQL backend's tests")
+    yield cluster
+    cluster.close()
+
+
+@pytest.fixture
+def pg_dsn(pg_cluster) -> str:
+    """A fresh database with intakebot's schema, migrated as `intakebot migrate` does."""
+    from store.pg.migrate import upgrade
+
+    dsn = pg_cluster.create_database()
+    upgrade(dsn)
+    return dsn
+
+
+class Backend:
+    """Opens (and reopens) a store of one backend, for the contract tests both pass."""
+
+    def __init__(self, name: str, data_dir, dsn: str | None) -> None:
+        self.name, self.data_dir, self.dsn = name, data_dir, dsn
+
+    def open(self):
+        if self.name == "postgresql":
+            from store.pg.db import PgStore
+
+            return PgStore(self.dsn, self.data_dir)
+        from store import Store
+
+        return Store.open(self.data_dir)
+
+    def reopen(self, store):
+        store.close()
+        return self.open()
+
+
+@pytest.fixture(params=["tinydb", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path) -> Backend:
+    """Each store backend in turn: the data folder, then a fresh PostgreSQL database."""
+    dsn = request.getfixturevalue("pg_dsn") if request.param == "postgresql" else None
+    return Backend(request.param, tmp_path / "data", dsn)
+
+
+@pytest.fixture(scope="session")
 def dovecot_server() -> DovecotServer:
     try:
         server = start_dovecot()

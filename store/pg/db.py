@@ -1,0 +1,425 @@
+"""The Store on PostgreSQL: a pool of connections, one transaction per unit of work, raw mail
+and files in the database, and leases for the jobs one instance at a time may do.
+
+Several instances (machines) share one database: nothing an instance needs lives on
+its disk except its own process lock and the outbound Maildir.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+import psycopg
+from psycopg.types.json import set_json_dumps, set_json_loads
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from rules.text import EXTENSION_MAX, safe_filename
+from store.archive import _SHA, numbered_name
+from store.db import Held, process_lock
+from store.history import ALERTS_KEEP, DEDUPE_KEEP, Compaction
+from store.pg import repos
+from store.storage import StoreCorrupt
+
+log = logging.getLogger("intakebot.store")
+
+# the schema revision this code reads and writes (store/pg/migrations/versions)
+SCHEMA_HEAD = "0001"
+# how long a lease lasts without renewal; its holder renews it well before
+LEASE_SECONDS = 20
+
+
+class SchemaProblem(StoreCorrupt):
+    """The database has no intakebot schema, or one this version does not match."""
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    set_json_dumps(orjson.dumps, conn)
+    set_json_loads(orjson.loads, conn)
+
+
+def connect(dsn: str, **kwargs) -> psycopg.Connection:
+    """One connection outside the pool (migrations, the lease holder's checks)."""
+    conn = psycopg.connect(dsn, **kwargs)
+    _configure(conn)
+    return conn
+
+
+def schema_revision(conn: psycopg.Connection) -> str | None:
+    """The revision Alembic recorded, or None when the database has no intakebot schema."""
+    exists = conn.execute("SELECT to_regclass('alembic_version')").fetchone()[0]
+    if exists is None:
+        return None
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return None if row is None else row[0]
+
+
+# Units of work run one at a time across every instance, as they do on a data folder:
+# each transaction first takes this lock, so a ticket read, changed by the rules
+# and written back can never lose another unit's change made in between (read
+# committed alone would allow that), and quota counts see every opening before them.
+STORE_LOCK = 0x1D7A_4B07
+
+
+def _serialise(conn: psycopg.Connection) -> None:
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (STORE_LOCK,))
+
+
+class PgUnitOfWork:
+    """`with store.unit_of_work() as uow: ...; uow.commit()`: one transaction.
+
+    Leaving the block without commit (or by an exception) rolls back every change
+    since the last commit; a savepoint undoes only its own block.
+    """
+
+    def __init__(self, store: PgStore) -> None:
+        self._store = store
+        self._conn: psycopg.Connection | None = None
+        self._savepoints = 0
+
+    def __enter__(self) -> PgUnitOfWork:
+        conn = self._store._take()
+        self._conn = conn
+        try:
+            _serialise(conn)
+        except BaseException:
+            self._conn = None
+            self._store._give_back(conn)
+            raise
+        self.accounts = repos.Accounts(conn)
+        self.contacts = repos.Contacts(conn)
+        self.tickets = repos.Tickets(conn)
+        self.events = repos.Events(conn)
+        self.outbox = repos.Outbox(conn)
+        self.cursors = repos.Cursors(conn)
+        self.inbound = repos.Inbound(conn)
+        self.sent_alerts = repos.SentAlerts(conn)
+        self.sign_ins = repos.SignIns(conn)
+        self.sessions = repos.Sessions(conn)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        conn, self._conn = self._conn, None
+        self._store._give_back(conn)
+
+    def _active(self) -> psycopg.Connection:
+        if self._conn is None:
+            raise RuntimeError("commit() outside its `with store.unit_of_work()` block")
+        return self._conn
+
+    def commit(self) -> None:
+        conn = self._active()
+        conn.commit()
+        _serialise(conn)  # the unit goes on in a new transaction, still alone
+
+    def rollback(self) -> None:
+        conn = self._active()
+        conn.rollback()
+        _serialise(conn)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo the changes made inside the block if it raises (the error propagates)."""
+        conn = self._active()
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if not conn.closed:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+
+
+class PgRawArchive:
+    """Inbound messages as received, by SHA-256, in the raw_mail table."""
+
+    def __init__(self, store: PgStore) -> None:
+        self._store = store
+
+    def put(self, raw: bytes) -> str:
+        """Archive `raw` under its SHA-256, committed before this returns."""
+        return self.put_many([raw])[0]
+
+    def put_many(self, raws: list[bytes]) -> list[str]:
+        shas = [hashlib.sha256(r).hexdigest() for r in raws]
+        if raws:
+            with self._store._using() as conn, conn.cursor() as cur:
+                cur.executemany("INSERT INTO raw_mail (sha256, raw) VALUES (%s, %s) "
+                                "ON CONFLICT DO NOTHING", list(zip(shas, raws, strict=True)))
+        return shas
+
+    def get(self, sha: str) -> bytes:
+        if not _SHA.match(sha):
+            raise ValueError(f"{sha!r} is not a lower-case SHA-256 hex digest")
+        with self._store._using() as conn:
+            row = conn.execute("SELECT raw FROM raw_mail WHERE sha256 = %s", (sha,)).fetchone()
+        if row is None:
+            raise KeyError(sha)
+        return bytes(row[0])
+
+    def __contains__(self, sha: str) -> bool:
+        with self._store._using() as conn:
+            return conn.execute("SELECT 1 FROM raw_mail WHERE sha256 = %s",
+                                (sha,)).fetchone() is not None
+
+    def shas(self) -> list[str]:
+        with self._store._connection() as conn:
+            return [r[0] for r in conn.execute("SELECT sha256 FROM raw_mail ORDER BY sha256")]
+
+
+class PgFiles:
+    """Bodies and attachments in the files table, under the keys the TinyDB backend uses
+    as relative paths ('attachments/1042/report.pdf')."""
+
+    def __init__(self, store: PgStore) -> None:
+        self._store = store
+
+    @staticmethod
+    def _key(key: str) -> str:
+        parts = [p for p in key.replace("\\", "/").split("/") if p]
+        if not parts or any(p in (".", "..") or p != safe_filename(p, "") for p in parts):
+            raise ValueError(f"{key!r} is not a safe key: use names like 'bodies/1042/3.txt'")
+        return "/".join(parts)
+
+    def put_attachment(self, owner: int | str, filename: str, data: bytes) -> str:
+        """Store an attachment of a ticket number or message sha; same name and bytes is a no-op."""
+        folder = "attachments/" + safe_filename(str(owner), "unknown")
+        name = safe_filename(filename, "attachment")
+        stem, dot, ext = name.rpartition(".")
+        if not dot or not stem or len(ext) > EXTENSION_MAX:
+            stem, ext = name, ""
+        n = 1
+        with self._store._using() as conn:
+            while True:
+                key = f"{folder}/{name}"
+                conn.execute("INSERT INTO files (path, data) VALUES (%s, %s) "
+                             "ON CONFLICT DO NOTHING", (key, data))
+                held = conn.execute("SELECT data FROM files WHERE path = %s", (key,)).fetchone()
+                if bytes(held[0]) == data:
+                    return key
+                n += 1
+                name = numbered_name(stem, ext, n)
+
+    def read(self, relative: str) -> bytes:
+        key = self._key(relative)
+        with self._store._using() as conn:
+            row = conn.execute("SELECT data FROM files WHERE path = %s", (key,)).fetchone()
+        if row is None:
+            raise FileNotFoundError(relative)
+        return bytes(row[0])
+
+    def keys(self) -> list[str]:
+        with self._store._connection() as conn:
+            return [r[0] for r in conn.execute("SELECT path FROM files ORDER BY path")]
+
+
+class PgLease:
+    """A named job only one instance does at a time (reading the mailbox): taken or renewed
+    with `take()`, lost when not renewed for LEASE_SECONDS (a dead holder included),
+    given up with `release()`. Expiry is judged by the database's clock, the one clock
+    every instance shares."""
+
+    def __init__(self, store: PgStore, name: str) -> None:
+        self._store = store
+        self.name = name
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def take(self) -> bool:
+        try:
+            with self._store._connection() as conn:
+                row = conn.execute(
+                    "INSERT INTO leases (name, holder, expires_at) VALUES "
+                    "(%s, %s, now() + make_interval(secs => %s)) ON CONFLICT (name) DO UPDATE "
+                    "SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
+                    "WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < now() "
+                    "RETURNING holder", (self.name, self.holder, LEASE_SECONDS)).fetchone()
+                conn.commit()
+        except (psycopg.Error, PoolTimeout) as exc:
+            log.warning("cannot renew the %s lease: %s", self.name, exc)
+            return False
+        return row is not None
+
+    def holder_now(self) -> str | None:
+        with self._store._connection() as conn:
+            row = conn.execute("SELECT holder FROM leases WHERE name = %s AND expires_at > now()",
+                               (self.name,)).fetchone()
+        return None if row is None else row[0]
+
+    def release(self) -> None:
+        try:
+            with self._store._connection() as conn:
+                conn.execute("DELETE FROM leases WHERE name = %s AND holder = %s",
+                             (self.name, self.holder))
+                conn.commit()
+        except (psycopg.Error, PoolTimeout):
+            log.warning("could not give up the %s lease; it ends by itself", self.name)
+
+
+class PgStore:
+    backend = "postgresql"
+
+    def __init__(self, dsn: str, data_dir: Path, pool_size: int = 8) -> None:
+        self.dsn = dsn
+        self.data_dir = data_dir
+        self._local = threading.local()
+        try:
+            with connect(dsn, connect_timeout=10) as conn:
+                revision = schema_revision(conn)
+        except psycopg.OperationalError as exc:
+            raise StoreCorrupt(f"cannot connect to PostgreSQL ({describe_dsn(dsn)}): "
+                               f"{one_line(exc)}") from None
+        if revision != SCHEMA_HEAD:
+            found = "no intakebot schema" if revision is None else f"schema {revision}"
+            raise SchemaProblem(f"the database ({describe_dsn(dsn)}) has {found}; this version "
+                                f"needs schema {SCHEMA_HEAD}: run `intakebot migrate`")
+        self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True,
+                                    configure=_configure, name="intakebot", timeout=120,
+                                    kwargs={"autocommit": False})
+        self.archive = PgRawArchive(self)
+        self.files = PgFiles(self)
+
+    # -- connections
+
+    def _take(self) -> psycopg.Connection:
+        if getattr(self._local, "conn", None) is not None:
+            raise RuntimeError("this thread already has a unit of work open on this store")
+        conn = self._pool.getconn()
+        self._local.conn = conn
+        return conn
+
+    def _give_back(self, conn: psycopg.Connection | None) -> None:
+        self._local.conn = None
+        if conn is not None:
+            if not conn.closed:
+                try:
+                    conn.rollback()
+                except psycopg.Error:
+                    pass
+            self._pool.putconn(conn)
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection for one short group of statements that commits itself."""
+        conn = self._pool.getconn()
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                try:
+                    conn.rollback()
+                except psycopg.Error:
+                    pass
+            self._pool.putconn(conn)
+
+    @contextmanager
+    def _using(self) -> Iterator[psycopg.Connection]:
+        """Where raw mail and files are read and written: inside this thread's unit of work
+        when one is open (writes commit with it, reads see it, and no second connection
+        is needed while it holds the store lock), else on a connection of their own,
+        committed at the end."""
+        current = getattr(self._local, "conn", None)
+        if current is not None:
+            yield current
+            return
+        with self._connection() as conn:
+            yield conn
+            conn.commit()
+
+    # -- the Store's interface
+
+    def unit_of_work(self) -> PgUnitOfWork:
+        return PgUnitOfWork(self)
+
+    @contextmanager
+    def job_lock(self, name: str) -> Iterator[bool]:
+        """A job that must not run twice at once on any instance: a session advisory lock
+        on a connection of its own, dropped by the server with a dead holder."""
+        with self._connection() as conn:
+            conn.autocommit = True
+            try:
+                got = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))",
+                                   (f"job:{name}",)).fetchone()[0]
+                try:
+                    yield got
+                finally:
+                    if got and not conn.closed:
+                        conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                                     (f"job:{name}",))
+            finally:
+                conn.autocommit = False
+
+    @contextmanager
+    def process_lock(self, name: str) -> Iterator[Held]:
+        """One bot per data folder on this machine; other machines share the database."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with process_lock(self.data_dir, name) as held:
+            yield held
+
+    def lease(self, name: str) -> PgLease:
+        return PgLease(self, name)
+
+    @contextmanager
+    def deferred_sync(self, flush: bool = True) -> Iterator[None]:
+        yield  # each commit is durable in the database already
+
+    def shared_secret(self, name: str) -> bytes:
+        """A secret every instance shares (the support center's signing key), made once."""
+        with self._connection() as conn:
+            conn.execute("INSERT INTO settings (name, value) VALUES (%s, to_jsonb(%s::text)) "
+                         "ON CONFLICT DO NOTHING", (name, secrets.token_hex(32)))
+            conn.commit()
+            value = conn.execute("SELECT value FROM settings WHERE name = %s",
+                                 (name,)).fetchone()[0]
+        return bytes.fromhex(value)
+
+    def compact(self, now: datetime) -> Compaction:
+        """Prune what only the dedupe and the alert keys needed; tickets stay in their table."""
+        done = Compaction()
+        with self.unit_of_work() as uow:
+            conn = uow._active()
+            done.inbound = conn.execute("DELETE FROM inbound WHERE recorded_at < %s",
+                                        (now - DEDUPE_KEEP,)).rowcount
+            done.alerts = conn.execute("DELETE FROM sent_alerts WHERE at < %s",
+                                       (now - ALERTS_KEEP,)).rowcount
+            uow.commit()
+        return done
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> PgStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def describe_dsn(dsn: str) -> str:
+    """Where the DSN points (host, port, database, user, then the rest), never its password."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "the configured dsn"
+    params.pop("password", None)
+    first = [k for k in ("host", "port", "dbname", "user") if k in params]
+    keys = first + sorted(k for k in params if k not in first)
+    return " ".join(f"{k}={params[k]}" for k in keys) or "the default server"
+
+
+def one_line(exc: BaseException) -> str:
+    """libpq's messages run over several lines: one line for the operator's terminal."""
+    return " ".join(str(exc).split())
