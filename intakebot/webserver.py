@@ -35,6 +35,7 @@ def build(app: App, after_commit=None, listen: str | None = None):
     config = app.config
     settings = WebSettings(
         base_url=base_url(app, listen), support_name=config.support.name,
+        language=config.support.language,
         support_address=config.support.address, session_hours=config.web.session_hours,
         per_address_per_hour=config.web.sign_ins_per_address_per_hour,
         per_ip_per_hour=config.web.sign_ins_per_ip_per_hour,

@@ -1,6 +1,7 @@
-"""The translators' workflow for the mail catalogs (templates/locale), with Babel.
+"""The translators' workflow for the catalogs of mail and of the support center's pages
+(templates/locale), with Babel.
 
-    python3 tools/catalogs.py extract   # templates + notifier -> templates/locale/messages.pot
+    python3 tools/catalogs.py extract   # templates, notifier, web -> templates/locale/messages.pot
     python3 tools/catalogs.py update    # merge the .pot into every LANG/LC_MESSAGES/messages.po
     python3 tools/catalogs.py init LANG # start a catalog for a new language
     python3 tools/catalogs.py compile   # every .po -> .mo (the files the package ships)
@@ -46,49 +47,61 @@ def extract() -> None:
     _pybabel(*EXTRACT)
 
 
-def extracted() -> set[str]:
-    """The msgids the sources use now, without writing the .pot."""
+def extracted() -> set[tuple[str | None, str]]:
+    """The (context, msgid) pairs the sources use now, without writing the .pot."""
     from babel.messages.extract import extract_from_dir
 
-    ids: set[str] = set()
-    method_map = [("notifier/**.py", "python"), ("templates/**.html", "jinja2"),
-                  ("templates/**.txt", "jinja2")]
+    ids: set[tuple[str | None, str]] = set()
+    method_map = [("notifier/**.py", "python"), ("web/**.py", "python"),
+                  ("templates/**.html", "jinja2"), ("templates/**.txt", "jinja2")]
     options = {"templates/**.html": {"trimmed": "true", "trim_blocks": "true",
                                      "lstrip_blocks": "true"},
                "templates/**.txt": {"trimmed": "true", "trim_blocks": "true",
                                     "lstrip_blocks": "true"}}
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options):
-        ids.add(message if isinstance(message, str) else message[0])
+    for _, _, message, _, context in extract_from_dir(str(ROOT), method_map, options):
+        ids.add((context, message if isinstance(message, str) else message[0]))
     return ids
 
 
 def problems() -> list[str]:
     """What is wrong with the catalogs: missing or fuzzy translations, and stale .mo files."""
-    wanted = extracted()
+    # a bare msgid has no context
+    wanted = {k if isinstance(k, tuple) else (None, k) for k in extracted()}
     found = []
     for po_path in catalogs():
         lang = po_path.parent.parent.name
         with open(po_path, "rb") as fp:
             po = read_po(fp)
-        have = {m.id if isinstance(m.id, str) else m.id[0]: m for m in po if m.id}
-        for msgid in sorted(wanted - set(have)):
-            found.append(f"{lang}: not in the catalog (run update): {msgid!r}")
-        for msgid in sorted(wanted & set(have)):
-            m = have[msgid]
+        have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]): m for m in po if m.id}
+        for key in sorted(wanted - set(have), key=_order):
+            found.append(f"{lang}: not in the catalog (run update): {_name(key)}")
+        for key in sorted(wanted & set(have), key=_order):
+            m = have[key]
             strings = m.string if isinstance(m.string, tuple) else (m.string,)
             if m.fuzzy or not all(strings):
-                found.append(f"{lang}: {'fuzzy' if m.fuzzy else 'untranslated'}: {msgid!r}")
+                found.append(f"{lang}: {'fuzzy' if m.fuzzy else 'untranslated'}: "
+                             f"{_name(key)}")
         mo_path = po_path.with_suffix(".mo")
         if not mo_path.exists():
             found.append(f"{lang}: {mo_path.name} missing (run compile)")
             continue
         with open(mo_path, "rb") as fp:
             mo = read_mo(fp)
-        compiled = {_key(m.id): _key(m.string) for m in mo if m.id}
-        source = {_key(m.id): _key(m.string) for m in po if m.id and not m.fuzzy}
+        compiled = {(m.context, _key(m.id)): _key(m.string) for m in mo if m.id}
+        source = {(m.context, _key(m.id)): _key(m.string) for m in po if m.id and not m.fuzzy}
         if compiled != source:
             found.append(f"{lang}: {mo_path.name} is older than its .po (run compile)")
     return found
+
+
+def _order(key: tuple[str | None, str]) -> tuple[str, str]:
+    return key[1], key[0] or ""
+
+
+def _name(key: tuple[str | None, str]) -> str:
+    """A msgid as the messages name it; with its context when it has one."""
+    context, msgid = key
+    return f"{msgid!r} (context {context!r})" if context else repr(msgid)
 
 
 def _key(value):

@@ -20,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from web import auth, pages, staff
+from web import auth, i18n, pages, staff
 from web.auth import SESSION_COOKIE
 from web.deps import Deps
+from web.i18n import N_
 from web.site import Site
 
 Handler = Callable[[Site, Request, FormData | None], Response]
@@ -64,6 +65,8 @@ def home(site: Site, request: Request, form) -> Response:
         who = site.identity(uow, request)
     if who is not None:
         return RedirectResponse("/staff" if who.staff else "/tickets", status_code=303)
+    if request.query_params.get("lang") in i18n.languages():
+        site.reader_reads(request, request.query_params["lang"])  # just signed out
     return site.render(request, "sign_in.html", None,
                        next=auth.local_path(request.query_params.get("next")),
                        signed_out=request.query_params.get("signed_out") == "1")
@@ -71,15 +74,16 @@ def home(site: Site, request: Request, form) -> Response:
 
 def login(site: Site, request: Request, form: FormData) -> Response:
     if not site.form_ok(request, form, None):
-        return site.error(request, 403, "This form has expired: reload the page and try again.")
+        return site.error(request, 403, N_("This form has expired: reload the page and try "
+                                           "again."))
     email = str(form.get("email") or "").strip()
     ip = site.client_address(request)
     with site.deps.store.unit_of_work() as uow:
         outcome = auth.request_link(uow, site.deps, site.keys, email, ip, site.now(),
                                     str(form.get("next") or ""))
         if outcome == "ip_limited":
-            return site.error(request, 429, "Too many sign-in requests from your network. "
-                                            "Please try again in an hour.")
+            return site.error(request, 429, N_("Too many sign-in requests from your network. "
+                                               "Please try again in an hour."))
         uow.commit()
     site.deps.queued()
     # the same page whatever the address: nobody learns who is a customer
@@ -92,14 +96,17 @@ def link(site: Site, request: Request, form: FormData | None) -> Response:
     with site.deps.store.unit_of_work() as uow:
         found = auth.link_request(uow, site.keys, site.deps, token, site.now())
         if isinstance(found, str):
-            return site.render(request, "link_invalid.html", None, 400, reason=found)
+            return site.render(request, "link_invalid.html", None, 400,
+                               reason=site.words(request)._(found))
+        contact = uow.contacts.get(found.email)
+        site.reader_reads(request, contact.language if contact else None)
         if form is None:
             # a page with a button, not a sign-in on GET: mail scanners that open links
             # would otherwise spend them before the customer clicks
             return site.render(request, "link_confirm.html", None, email=found.email,
                                token=token)
         if not site.form_ok(request, form, None):
-            return site.error(request, 403, "This form has expired: open the link again.")
+            return site.error(request, 403, N_("This form has expired: open the link again."))
         session = auth.open_session(uow, site.deps, found, site.now())
         uow.commit()
     target = found.next or ("/staff" if session.staff else "/tickets")
@@ -112,6 +119,7 @@ def link(site: Site, request: Request, form: FormData | None) -> Response:
 
 
 def logout(site: Site, request: Request, form: FormData) -> Response:
+    language = None
     with site.deps.store.unit_of_work() as uow:
         who = site.identity(uow, request)
         if who is not None:
@@ -119,7 +127,10 @@ def logout(site: Site, request: Request, form: FormData) -> Response:
                 return site.error(request, 403)
             uow.sessions.end(who.session.id, site.now())
             uow.commit()
-    response = RedirectResponse("/?signed_out=1", status_code=303)
+            language = who.contact.language if who.contact else None
+    # the page that says so is in the language of the one who left
+    lang = f"&lang={language}" if language in i18n.languages() else ""
+    response = RedirectResponse(f"/?signed_out=1{lang}", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -26,6 +26,7 @@ from store.access import Session, SignIn
 from store.outbox_writer import Answering, OutboxWriter
 from store.records import Contact
 from web.deps import Deps
+from web.i18n import N_
 
 SESSION_COOKIE = "intakebot_session"
 NONCE_COOKIE = "intakebot_nonce"
@@ -120,22 +121,22 @@ def request_link(uow, deps: Deps, keys: Keys, email: str, ip: str, now: datetime
 
 
 def link_request(uow, keys: Keys, deps: Deps, token: str, now: datetime) -> SignIn | str:
-    """The stored request a link names, if it can still be used; else why not."""
+    """The stored request a link names, if it can still be used; else why not (a msgid)."""
     try:
         link_id = keys.links.loads(token, max_age=deps.settings.link_minutes * 60)
     except SignatureExpired:
-        return "This sign-in link has expired."
+        return N_("This sign-in link has expired.")
     except BadSignature:
-        return "This sign-in link is not valid."
+        return N_("This sign-in link is not valid.")
     found = uow.sign_ins.get(link_id) if isinstance(link_id, str) else None
     if found is None or not found.sent:
-        return "This sign-in link is not valid."
+        return N_("This sign-in link is not valid.")
     if found.used_at is not None:
-        return "This sign-in link has already been used."
+        return N_("This sign-in link has already been used.")
     if now >= found.expires_at:
-        return "This sign-in link has expired."
+        return N_("This sign-in link has expired.")
     if allowed(uow, deps, found.email, deps.staff.is_staff(found.email)) is None:
-        return "This address may no longer sign in to the support center."
+        return N_("This address may no longer sign in to the support center.")
     return found
 
 

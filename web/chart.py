@@ -17,6 +17,7 @@ from markupsafe import Markup
 from rules.policy import Policy
 from rules.sla import compliance_percent, compliance_verdict
 from store.records import Account, Ticket
+from web.words import Words
 
 COLOURS = ("#1f4e79", "#2e8b57", "#c0762c", "#7b4ea3", "#a33b3b", "#3b8ea3")
 
@@ -48,17 +49,19 @@ def weekly(tickets: Iterable[Ticket], accounts: Mapping[str, Account], policy: P
     return days, tally
 
 
-def svg(days: list[date], tally: dict[str, dict[date, list[int]]]) -> Markup:
+def svg(days: list[date], tally: dict[str, dict[date, list[int]]], w: Words) -> Markup:
     """Grouped bars: one group per week, one bar per plan, its height the share of decided
-    targets met; a week without decided targets has no bar for that plan."""
+    targets met; a week without decided targets has no bar for that plan. Its words are
+    in the reader's language."""
     plans = sorted(tally)
     width, height, left, top, bottom = 760, 280, 44, 36, 48
     inner_w, inner_h = width - left - 16, height - top - bottom
     group = inner_w / max(len(days), 1)
     bar = min(26.0, (group - 10) / max(len(plans), 1))
+    title = w._("SLA targets met per week and plan")
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
            f'width="100%" role="img" aria-labelledby="chart-title">',
-           '<title id="chart-title">SLA targets met per week and plan</title>',
+           f'<title id="chart-title">{escape(title)}</title>',
            '<style>text{font:12px Arial,Helvetica,sans-serif;fill:#374151}</style>']
     for pct in (0, 25, 50, 75, 100):
         y = top + inner_h * (1 - pct / 100)
@@ -74,14 +77,16 @@ def svg(days: list[date], tally: dict[str, dict[date, list[int]]]) -> Markup:
                 continue
             h = inner_h * pct / 100
             x = x0 + j * bar
-            label = escape(f"{plan}, week of {week:%d %b}: {pct}% ({met} of {counted} met)")
+            label = escape(w._("%(plan)s, week of %(week)s: %(percent)s%% (%(met)s of "
+                               "%(counted)s met)", plan=plan, week=w.week(week), percent=pct,
+                               met=met, counted=counted))
             out.append(f'<rect x="{x:.1f}" y="{top + inner_h - h:.1f}" width="{bar - 3:.1f}" '
                        f'height="{max(h, 1):.1f}" fill="{COLOURS[j % len(COLOURS)]}">'
                        f'<title>{label}</title></rect>')
             out.append(f'<text x="{x + (bar - 3) / 2:.1f}" y="{top + inner_h - h - 4:.1f}" '
                        f'text-anchor="middle">{pct}</text>')
         out.append(f'<text x="{left + i * group + group / 2:.1f}" y="{height - bottom + 18}" '
-                   f'text-anchor="middle">{week.day} {week:%b}</text>')
+                   f'text-anchor="middle">{escape(w.week(week))}</text>')
     x = left
     for j, plan in enumerate(plans):
         out.append(f'<rect x="{x}" y="10" width="12" height="12" '
@@ -89,9 +94,11 @@ def svg(days: list[date], tally: dict[str, dict[date, list[int]]]) -> Markup:
                    f'{escape(plan)}</text>')
         x += 24 + 8 * len(plan)
     if not plans:
-        out.append(f'<text x="{left + 8}" y="{top + inner_h / 2}">No target decided in '
-                   'these weeks yet.</text>')
-    out.append(f'<text x="{width - 16}" y="{height - 8}" text-anchor="end">week beginning '
-               '(tickets opened that week; both clocks; best-effort targets not counted)</text>')
+        empty = w._("No target decided in these weeks yet.")
+        out.append(f'<text x="{left + 8}" y="{top + inner_h / 2}">{escape(empty)}</text>')
+    note = w._("week beginning (tickets opened that week; both clocks; best-effort targets "
+               "not counted)")
+    out.append(f'<text x="{width - 16}" y="{height - 8}" text-anchor="end">{escape(note)}'
+               '</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -15,6 +15,7 @@ from store.outbox_writer import Addressing
 class WebSettings:
     base_url: str  # where customers reach it, ending in "/": links in mail start with it
     support_name: str = "Support"
+    language: str = "en"  # the desk's ([support] language): pages when nothing else says
     support_address: str = "support@localhost"
     session_hours: int = 8
     per_address_per_hour: int = 5  # sign-in mails per address

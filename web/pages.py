@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from urllib.parse import quote
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from intake import service
 from rules.lifecycle import Inbound, ReplyRoute, reply_route
-from rules.plans import SEVERITY_MEANINGS, Severity
+from rules.plans import Severity
 from rules.text import TEXT_LIMIT, clean_text, one_line
 from rules.ticket import Channel
 from store.outbox_writer import OutboxWriter
 from store.portal import AccountView
 from store.quota import quota_for
 from web import views
+from web.i18n import N_
 from web.site import Site
 
 
@@ -66,13 +68,24 @@ def tickets(site: Site, request: Request, form) -> Response:
         tz = views.zone(policy, who.contact, account)
         # open first, newest first; the clocks only of the page shown
         total, shown = view.page(show_all, (page - 1) * PER_PAGE, PER_PAGE)
-        rows = [views.ticket_row(t, policy.clocks(t, account.plan, now), tz) for t in shown]
+        w = site.words(request)
+        rows = [views.ticket_row(t, policy.clocks(t, account.plan, now), tz, w)
+                for t in shown]
         quota = quota_for(uow, policy.plans, policy.tz, account, now)
     pages = max(1, -(-total // PER_PAGE))
     return site.render(request, "tickets.html", who, rows=rows, show_all=show_all,
                        account=account.name, plan=account.plan, tz=tz.key, total=total,
-                       page=page, pages=pages, quota=views.quota_line(quota),
-                       phone=policy.phone_line(account.plan))
+                       page=page, pages=pages, quota=views.quota_line(quota, w),
+                       phone=_phone(policy, account.plan, w))
+
+
+def _phone(policy, plan: str, w) -> tuple[str, str] | None:
+    """(number, when it is staffed) for plans with phone support: the operator's own
+    words for the hours as written, else the plan's window in the reader's language."""
+    line = policy.phone_line(plan)
+    if line is None or policy.phone_hours:
+        return line
+    return line[0], w.window(policy.plans[plan].window, policy.tz)
 
 
 def ticket(site: Site, request: Request, form, *, problem: str | None = None,
@@ -85,9 +98,10 @@ def ticket(site: Site, request: Request, form, *, problem: str | None = None,
             return t
         account = view.account()
         tz = views.zone(policy, who.contact, account)
+        w = site.words(request)
         names = {c.email: c.name for c in uow.contacts.for_account(account.name) if c.name}
-        items = views.conversation(t, view.timeline(number), site.deps.staff, tz, names)
-        row = views.ticket_row(t, policy.clocks(t, account.plan, now), tz)
+        items = views.conversation(t, view.timeline(number), site.deps.staff, tz, names, w)
+        row = views.ticket_row(t, policy.clocks(t, account.plan, now), tz, w)
         open_to_reply = reply_route(t, now, site.deps.settings.reopen_days) \
             is not ReplyRoute.NEW_TICKET
     return site.render(request, "ticket.html", who, status, ticket=row, items=items,
@@ -95,7 +109,8 @@ def ticket(site: Site, request: Request, form, *, problem: str | None = None,
                        opened=request.query_params.get("new") == "1")
 
 
-def _uploads(site: Site, form: FormData) -> tuple[tuple[str, ...], str | None]:
+def _uploads(site: Site, request: Request,
+             form: FormData) -> tuple[tuple[str, ...], str | None]:
     """(the form's files kept like a mail's attachments, under a fresh owner key; what is
     wrong with them). Together they may be as large as a mail may be."""
     limit = site.deps.settings.max_upload_bytes
@@ -106,7 +121,8 @@ def _uploads(site: Site, form: FormData) -> tuple[tuple[str, ...], str | None]:
         data = item.file.read(limit + 1 - total)
         total += len(data)
         if total > limit:
-            return (), f"The files are larger than {limit // (1024 * 1024)} MB altogether."
+            return (), site.words(request)._("The files are larger than %(mb)s MB altogether.",
+                                             mb=limit // (1024 * 1024))
         if data:
             files.append((item.filename, data))
     owner = f"web-{secrets.token_hex(8)}"
@@ -121,15 +137,16 @@ def reply(site: Site, request: Request, form: FormData) -> Response:
         if who is None:
             return t
         if not site.form_ok(request, form, who):
-            return site.error(request, 403, "This form has expired: reload the page.")
+            return site.error(request, 403, N_("This form has expired: reload the page."))
+        w = site.words(request)
         text = clean_text(str(form.get("text") or "")).strip()[:TEXT_LIMIT]
         files, problem = (), None
         if reply_route(t, now, site.deps.settings.reopen_days) is ReplyRoute.NEW_TICKET:
-            problem = "This ticket is closed: please open a new one."
+            problem = w._("This ticket is closed: please open a new one.")
         else:
-            files, problem = _uploads(site, form)
+            files, problem = _uploads(site, request, form)
             if problem is None and not text and not files:
-                problem = "Write something before sending."
+                problem = w._("Write something before sending.")
         if problem is None:
             inbound = Inbound(at=now, sender=who.email, text=text or "(files attached)",
                               attachments=files)
@@ -153,13 +170,24 @@ def attachment(site: Site, request: Request, form) -> Response:
     if path is None:
         return site.error(request, 404)
     # always a download, never rendered here: a file's HTML must not run on our origin
-    return FileResponse(site.deps.store.files.path(path), media_type="application/octet-stream",
-                        filename=path.rsplit("/", 1)[-1],
-                        headers={"X-Content-Type-Options": "nosniff",
-                                 "Cache-Control": "no-store"})
+    # read whole: attachments are capped by the mail size limit, and the PostgreSQL
+    # backend keeps them in the database, not in a file to stream
+    data = site.deps.store.files.read(path)
+    return Response(data, media_type="application/octet-stream", headers={
+        "Content-Disposition": content_disposition(path.rsplit("/", 1)[-1]),
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
 
-def _preview(uow, site: Site, contact, account, now, tz) -> dict:
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name, percent-encoded (RFC 6266's filename*) when not plain
+    ASCII, so a name can never break out of the header."""
+    quoted = quote(filename)
+    if quoted == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quoted}"
+
+
+def _preview(uow, site: Site, contact, account, now, tz, w) -> dict:
     """What a ticket sent now would cost and bring, from the same rules that open it."""
     lines, last = [], None
     for severity in Severity:
@@ -167,12 +195,30 @@ def _preview(uow, site: Site, contact, account, now, tz) -> dict:
             contact=contact, subject="", text="", at=now, channel=Channel.WEB,
             severity=severity))
         due = a.due.response_due
-        lines.append({"severity": severity.value, "accept": a.quota.accept,
+        lines.append({"level": w.level(severity), "accept": a.quota.accept,
                       "overage": a.quota.overage, "best_effort": a.due.response_best_effort,
-                      "due": views.short(due, tz) if due else None})
+                      "due": w.short(due, tz) if due else None})
         last = a
     status = last.quota.status
-    return {"remaining": status.remaining, "quota": views.quota_line(status), "lines": lines}
+    return {"remaining": status.remaining, "quota": views.quota_line(status, w),
+            "lines": lines}
+
+
+def _refusal(opened: service.Opened, w) -> str:
+    """Why nothing was opened, in the reader's words (the service's reason is the desk's)."""
+    a = opened.assessment
+    if a is None:
+        return w._("your account has no plan we know of")
+    if a.refused is not None:
+        return w._("your plan does not include opening tickets here")
+    status = a.quota.status
+    return w.ngettext(
+        "the yearly quota of your account is used up (%(used)s of %(num)d ticket, until "
+        "%(date)s)",
+        "the yearly quota of your account is used up (%(used)s of %(num)d tickets, until "
+        "%(date)s)",
+        status.included + status.extra, used=status.used,
+        date=w.day(status.year_end - timedelta(days=1)))
 
 
 def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
@@ -186,21 +232,25 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
             return view
         account = view.account()
         tz = views.zone(policy, who.contact, account)
+        w = site.words(request)
         if form is not None:
             if not site.form_ok(request, form, who):
-                return site.error(request, 403, "This form has expired: reload the page.")
+                return site.error(request, 403, N_("This form has expired: reload the page."))
             fields = {"subject": one_line(str(form.get("subject") or ""))[:250],
                       "description": clean_text(str(form.get("description") or "")).strip(),
                       "severity": str(form.get("severity") or "")}
             chosen = fields["severity"] if fields["severity"] in set(Severity) else None
             if not fields["subject"]:
-                problem = "Please give your request a subject."
+                problem = w._("Please give your request a subject.")
             elif view.opened_by_since(who.email, now - timedelta(hours=1)) \
                     >= s.per_contact_per_hour:
-                problem = (f"You have opened {s.per_contact_per_hour} tickets here within the "
-                           "hour; please add to one of them, or try again later.")
+                problem = w.ngettext(
+                    "You have opened %(num)d ticket here within the hour; please add to it, "
+                    "or try again later.",
+                    "You have opened %(num)d tickets here within the hour; please add to one "
+                    "of them, or try again later.", s.per_contact_per_hour)
             else:
-                files, problem = _uploads(site, form)
+                files, problem = _uploads(site, request, form)
             if problem is None:
                 request_ = service.Request(
                     contact=who.contact, subject=fields["subject"],
@@ -215,12 +265,14 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
                 if opened.ticket is not None:
                     return RedirectResponse(f"/tickets/{opened.ticket.number}?new=1",
                                             status_code=303)
-                refusal = opened.reason
-                # the intake service told the account team, as for a refused mail
+                refusal = _refusal(opened, w)
+                # the intake service mailed the refusal and told the account team, as for
+                # a refused mail
                 quota_refused = opened.assessment is not None and \
                     opened.assessment.refused is None and not opened.assessment.quota.accept
-        preview = _preview(uow, site, who.contact, account, now, tz)
-    meanings = [{"value": sev.value, "meaning": SEVERITY_MEANINGS[sev]} for sev in Severity]
+        preview = _preview(uow, site, who.contact, account, now, tz, w)
+    meanings = [{"value": sev.value, "level": w.level(sev), "meaning": w.meaning(sev)}
+                for sev in Severity]
     return site.render(request, "new.html", who, 400 if problem else 200, fields=fields,
                        preview=preview, meanings=meanings, tz=tz.key, problem=problem,
                        refusal=refusal, quota_refused=quota_refused, plan=account.plan)

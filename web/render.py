@@ -1,4 +1,5 @@
-"""The pages' Jinja2 environment: templates/web/, autoescaped, strict about missing names."""
+"""The pages' Jinja2 environments: templates/web/, autoescaped, strict about missing names,
+one per language with its gettext catalog (`{% trans %}`, `_()`, as the mail templates)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,23 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from web import i18n
+
 
 @cache
-def environment() -> Environment:
-    return Environment(loader=PackageLoader("templates", "web"),
-                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+def environment(lang: str = i18n.SOURCE) -> Environment:
+    env = Environment(loader=PackageLoader("templates", "web"),
+                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    # {% trans %} blocks are one line each in the catalog, however the template wraps
+    # them (tools/catalogs.py extracts with the same setting)
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    return env
 
 
-def page(name: str, status: int = 200, **context) -> HTMLResponse:
-    html = environment().get_template(name).render(**context)
+def page(name: str, status: int = 200, lang: str = i18n.SOURCE, **context) -> HTMLResponse:
+    html = environment(lang).get_template(name).render(lang=lang, **context)
     response = HTMLResponse(html, status_code=status)
     # pages are per person: never cached by a proxy, never framed by another site
     response.headers["Cache-Control"] = "no-store"
@@ -26,4 +34,7 @@ def page(name: str, status: int = 200, **context) -> HTMLResponse:
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Language"] = lang
+    # the same address reads differently per browser language and per person
+    response.headers["Vary"] = "Accept-Language, Cookie"
     return response

@@ -1,5 +1,6 @@
 """What every support-center handler shares: the parts, the signing keys, the signed-in
-identity, CSRF tokens, and rendering a page (or an error page) with the cookies it needs."""
+identity, CSRF tokens, the page's language, and rendering a page (or an error page) with
+the cookies it needs."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from web import auth, proxies
+from web import auth, i18n, proxies
 from web.auth import NONCE_COOKIE, SESSION_COOKIE, Identity, Keys
 from web.deps import Deps
+from web.i18n import N_
 from web.render import page
+from web.words import Words, words
 
-_ERRORS = {400: "This request cannot be handled.", 403: "This form has expired.",
-           404: "There is nothing here.", 405: "This page cannot be used that way.",
-           413: "That is more than the support center accepts at once.",
-           429: "Too many requests."}
+_ERRORS = {400: N_("This request cannot be handled."), 403: N_("This form has expired."),
+           404: N_("There is nothing here."), 405: N_("This page cannot be used that way."),
+           413: N_("That is more than the support center accepts at once."),
+           429: N_("Too many requests.")}
 
 
 class Site:
@@ -33,8 +36,30 @@ class Site:
         return self.deps.clock()
 
     def identity(self, uow, request: Request) -> Identity | None:
-        return auth.current(uow, self.deps, self.keys, request.cookies.get(SESSION_COOKIE),
-                            self.now())
+        """Who is signed in (checked against the store now); the request remembers it, so
+        that every page of the answer, error pages too, is in that person's language."""
+        who = auth.current(uow, self.deps, self.keys, request.cookies.get(SESSION_COOKIE),
+                           self.now())
+        request.state.who = who
+        return who
+
+    def language(self, request: Request) -> str:
+        """The contact's language, else the browser's (Accept-Language) among those with a
+        catalog, else the desk's. Staff have no language of their own in the
+        configuration: their browser's, else the desk's."""
+        who = getattr(request.state, "who", None)
+        personal = who.contact.language if who is not None and who.contact \
+            else getattr(request.state, "reader_language", None)
+        return i18n.choose(personal, request.headers.get("accept-language"),
+                           self.deps.settings.language)
+
+    def reader_reads(self, request: Request, language: str | None) -> None:
+        """The reader's own language when a page knows who reads it without a session
+        (a sign-in link names its contact; signing out names the one who left)."""
+        request.state.reader_language = language
+
+    def words(self, request: Request) -> Words:
+        return words(self.language(request))
 
     def client_address(self, request: Request) -> str:
         """Whose per-client limit the request counts against (web/proxies.py)."""
@@ -64,8 +89,8 @@ class Site:
     def render(self, request: Request, name: str, who: Identity | None, status: int = 200,
                **context) -> Response:
         s = self.deps.settings
-        response = page(name, status, support_name=s.support_name, who=who,
-                        csrf=self.csrf(request, who), **context)
+        response = page(name, status, self.language(request), support_name=s.support_name,
+                        who=who, csrf=self.csrf(request, who), **context)
         new = getattr(request.state, "new_nonce", None)
         if new and not request.cookies.get(NONCE_COOKIE):
             response.set_cookie(NONCE_COOKIE, new, httponly=True, samesite="lax",
@@ -73,8 +98,11 @@ class Site:
         return response
 
     def error(self, request: Request, status: int, message: str | None = None) -> Response:
+        """An error page; `message` is a msgid (marked with N_), shown in the reader's
+        language."""
+        text = message or _ERRORS.get(status) or N_("Something went wrong.")
         return self.render(request, "error.html", None, status, status_code=status,
-                           message=message or _ERRORS.get(status, "Something went wrong."))
+                           message=self.words(request)._(text))
 
     def to_sign_in(self, request: Request) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

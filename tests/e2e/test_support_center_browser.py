@@ -26,6 +26,7 @@ from tests.servers import free_port
 
 MADRID = ZoneInfo("Europe/Madrid")
 ALICE, CAROL = "alice@acme.example", "carol@globex.example"
+BRUNO = "bruno@acme.example"  # reads Spanish (his contact's language)
 ANA, BOSS = "ana@vendor.example", "boss@vendor.example"
 WAIT = 30
 
@@ -130,7 +131,8 @@ class Desk:
 
         WebDriverWait(self.driver, WAIT).until(condition)
 
-    def sign_in(self, email: str, shots: bool = False) -> None:
+    def sign_in(self, email: str, shots: bool = False,
+                asks: str = "Sign in to the support center as {email}?") -> None:
         seen = self.count("sign_in", email)
         self.driver.get(self.base + "/")
         if shots:
@@ -140,7 +142,7 @@ class Desk:
         link = re.search(r"http://\S+/login/\S+", self.wait_mail("sign_in", email, seen).text)
         assert link, "no link in the sign-in mail"
         self.driver.get(link.group(0))
-        assert f"Sign in to the support center as {email}?" in self.text()
+        assert asks.format(email=email) in self.text()  # in the contact's language
         if shots:
             self.shot("2-confirm")
         self.submit(link.group(0).split(str(self.web), 1)[1])
@@ -153,6 +155,7 @@ def desk(tmp_path, smtp_sink, chromium):
     bot = desk.bot
     bot.ok("account", "add", "Acme", "--plan", "standard", "--domain", "acme.example")
     bot.ok("contact", "add", "Acme", ALICE, "--name", "Alice Arias")
+    bot.ok("contact", "add", "Acme", BRUNO, "--name", "Bruno Bravo", "--language", "es")
     bot.ok("account", "add", "Globex", "--plan", "plus", "--domain", "globex.example")
     bot.ok("contact", "add", "Globex", CAROL, "--name", "Carol Cano")
     # calls logged over the past weeks, for the staff chart and the lists
@@ -230,6 +233,22 @@ def test_a_contact_and_a_manager_walk_the_support_center(desk):
     desk.shot("8-signed-out")
     d.get(desk.base + "/tickets")
     assert "Sign in" in desk.text() and "/?next=/tickets" in d.current_url
+
+    # a contact who reads Spanish: the same pages in his language
+    desk.sign_in(BRUNO, asks="¿Iniciar sesión en el centro de soporte como {email}?")
+    page = desk.text()
+    assert "Acme: tickets abiertos" in page and "Mis tickets" in page
+    assert "tickets usados este año de contrato, hasta el 31 de diciembre de" in page
+    assert "Reports <b>fail</b> to load" in page and "abierto" in page and "mayor" in page
+    desk.shot("10-tickets-es")
+    d.find_element(By.LINK_TEXT, "Nuevo ticket").click()
+    desk.wait(lambda drv: drv.current_url.endswith("/tickets/new"))
+    page = desk.text()
+    assert "Abrir un ticket nuevo" in page
+    assert "una solicitud crítica enviada ahora recibe su primera respuesta, como máximo" in page
+    desk.shot("11-new-ticket-es")
+    desk.submit("/logout")
+    assert "Ha cerrado la sesión." in desk.text()
 
     # a manager: the staff overview with the compliance chart
     desk.sign_in(BOSS)
