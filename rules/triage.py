@@ -5,9 +5,11 @@ One pass over the tokens finds the vocabulary's phrases (rules/triage_words.py);
 clauses then become statements ("nobody can open a document": opening documents
 fails, for everyone; "login and search work": the service is up) and the level follows
 from them: the service unavailable is a blocker unless the writer says it is up or it
-comes and goes; getting in, creating or reading documents failing is critical unless
-it is one user, part of them, or another way works; any other fault, a slow page or
-drops are major; no fault at all (questions, thanks, suggestions) is trivial.
+comes and goes; getting in, creating, signing or reading documents failing is critical
+unless it is one user, part of them, or another way works (the web when the mobile app
+fails); any other fault, a slow page or drops are major; no fault at all (questions,
+thanks, suggestions, an old outage asked about, "false alarm") is trivial. What a
+question only asks about ("Down?") gives way where the mail says all is fine.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ _NAMED = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "ROUT
                     "READ", "OPEN"})
 # what a mail is (a question, thanks...) counts from every clause, fact or not
 _SPEECH = frozenset({"PAST", "HOWTO", "REQUEST", "SUGGEST", "THANKS", "FORGOT", "NOFAULT",
-                     "LOWIMPACT", "RECOVER"})
+                     "LOWIMPACT", "RECOVER", "RETRACT"})
 _IN_APP = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "REST", "CREATE",
                      "READ", "OPEN", "ROUTE"})
 
@@ -32,9 +34,10 @@ _IN_APP = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "RES
 @dataclass(frozen=True)
 class Finding:
     level: Severity
-    affected: str       # service | access | create | read | a feature's name | slow | drops
+    affected: str       # service | access | create | sign | read | a feature's name | slow
     scope: str = ""     # all | some | one | part | ""
     route: bool = False
+    asked: bool = False  # said in a question ("Down?"): the writer is not sure of it
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Reading:
     severity: Severity | None
     affected: str = ""
     scope: str = ""
-    mitigation: str = ""   # rest | up | others | part | between | ""
+    mitigation: str = ""   # rest | up | others | part | another | between | ""
     kind: str = ""         # outage, fault, slow, drops, cosmetic, question, thanks, ...
     clear: bool = False
 
@@ -98,8 +101,11 @@ def _faults(c: Clause) -> list[Finding]:
     route = "ROUTE" in tags
     doc_named = "DOC" in tags or route
     broken = bad & {"FAIL", "DOWN", "UNAVAIL", "NOLOAD", "NOTWORK", "HANG"}
+    if c.feature in _CHANNELS and (broken or bad & _CRITICAL_ACTIONS):
+        # "nobody can log in on the mobile app": the app fails, the web is another way in
+        return [Finding(M, c.feature, scope)]
     if "CREATE" in bad or ("CREATE" in tags and broken and not c.feature):
-        out.append(Finding(C, "create", scope, route))
+        out.append(Finding(C, "sign" if "SIGNING" in tags else "create", scope, route))
     if "READ" in bad or (bad & {"OPEN", "SEE", "FIND", "REACH"} and doc_named) or (
             "OPEN" in bad and not c.feature and not tags & {"SVC", "PAGE", "LOGINPAGE"}) or (
             (doc_named or "READ" in tags) and broken and not c.feature
@@ -108,7 +114,7 @@ def _faults(c: Clause) -> list[Finding]:
     if c.feature and (broken or bad & {"EXAGG", "OPEN", "READ"} or (
             "FIND" in bad and c.feature == "search")):
         out.append(Finding(M, c.feature, scope))
-    if "ACCESS" in bad or ("ACCESS" in tags and broken and not out):
+    if "ACCESS" in bad or ("ACCESS" in tags and (broken or "REACH" in bad) and not out):
         out.append(Finding(C, "access", scope))
     if route and not out and broken:
         out.append(Finding(M, "an integration", scope))
@@ -133,6 +139,8 @@ class _Mail:
 
 
 _ASKING = frozenset({"HOWTO", "REQUEST", "SUGGEST"})
+_CHANNELS = frozenset({"the mobile app"})  # features that are another way to the service
+_CRITICAL_ACTIONS = frozenset({"CREATE", "READ", "OPEN", "ACCESS", "REACH"})
 _NOT_NOW = frozenset({"EXTERNAL", "HYPO"})
 
 
@@ -148,6 +156,8 @@ def _gather(mail: _Mail, text: str) -> None:
         tags = c.tags
         if not _SPEECH.isdisjoint(tags):
             mail.marks |= tags & _SPEECH
+            if "RETRACT" in tags:  # "false alarm", "sorry for the noise": what came before
+                mail.findings.clear()
         # said of now and as a fact: not an old incident, a what-if, someone else's
         # system, or a question about how to do something
         if c.sentence in asking or not _NOT_NOW.isdisjoint(tags) or (
@@ -155,7 +165,10 @@ def _gather(mail: _Mail, text: str) -> None:
             continue
         mail.marks |= tags
         if c.bad or "INTERMIT" in tags or ("TAKES" in tags and "TIME" in tags):
-            mail.findings.extend(_faults(c))
+            found = _faults(c)
+            if c.sentence in questions:
+                found = [Finding(f.level, f.affected, f.scope, f.route, True) for f in found]
+            mail.findings.extend(found)
             scope = _scope_of(c)
             if scope:
                 mail.scopes.add(scope)
@@ -169,6 +182,8 @@ def _gather(mail: _Mail, text: str) -> None:
 
 def _works(works: set[str], c: Clause) -> None:
     good, tags = set(c.good), c.tags
+    if good == {"SHOWS"} and not tags & {"LOGINPAGE", "PAGE", "BROWSE"}:
+        return  # "appears" says a page is up, not what else appears
     if tags & _IN_APP or c.feature:
         works.add("up")
     if "REST" in tags:
@@ -177,6 +192,8 @@ def _works(works: set[str], c: Clause) -> None:
         works.add("others")
     if "PARTIAL" in tags:
         works.add("part")
+    if "ACCESS" in tags and good & {"WORKS", "ACCESS"} and "ALL" in tags:
+        works.add("access")  # "on the web everyone logs in as usual"
     if "CREATE" in good or ("CREATE" in tags and good & {"WORKS", "LOAD"}):
         works.add("create")
     if good & {"READ", "OPEN"} or (tags & {"READ", "OPEN"} and good & {"WORKS", "LOAD"}):
@@ -200,10 +217,12 @@ def _level(f: Finding, mail: _Mail, scope: str) -> tuple[Severity | None, str]:
             return None, ""
         if few:
             return M, "others" if "others" in works else ""
+        if "access" in works:
+            return M, "others" if "others" in works else "another"
         if "STANDSTILL" in marks and "up" not in works:
             return B, ""
         return C, "rest" if "rest" in works else "up" if "up" in works else ""
-    if f.affected in ("create", "read"):
+    if f.affected in ("create", "sign", "read"):
         same = f.affected in works or (f.route and works & {"create", "read"})
         partly = scope == "part" or same or "part" in works
         if few or partly:
@@ -234,7 +253,11 @@ def read(subject: str, body: str, *, reply: bool = False) -> Reading:
     if default_scope == "me":
         default_scope = "one"
     best: tuple | None = None
+    # what a question asks about ("Down?") gives way where the mail says nothing is wrong
+    doubted = bool(marks & {"NOFAULT", "RECOVER"})
     for f in mail.findings:
+        if f.asked and doubted:
+            continue
         scope = f.scope or default_scope
         level, mitigation = _level(f, mail, scope)
         if level is None:
@@ -250,7 +273,7 @@ def read(subject: str, body: str, *, reply: bool = False) -> Reading:
             return Reading(T, f.affected, scope, "", "cosmetic", True)
         kind = "outage" if level is B else "slow" if f.affected.startswith("slow") else "fault"
         return Reading(level, f.affected, scope, mitigation, kind, bool(scope) or level is B)
-    for mark, kind in (("LOWIMPACT", "cosmetic"), ("NOFAULT", "no fault"),
+    for mark, kind in (("LOWIMPACT", "cosmetic"), ("NOFAULT", "no fault"), ("RETRACT", "no fault"),
                        ("RECOVER", "resolved"), ("PAST", "resolved"),
                        ("SUGGEST", "suggestion"), ("FORGOT", "question"),
                        ("HOWTO", "question"), ("REQUEST", "request"), ("THANKS", "thanks")):

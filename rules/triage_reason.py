@@ -12,11 +12,12 @@ import re
 from rules.triage import Reading
 
 AFFECTED = {"service": "the service", "access": "signing in", "create": "creating documents",
-            "read": "opening documents"}
+            "sign": "signing documents", "read": "opening documents"}
 SCOPES = {"all": "for every user", "some": "for some users", "one": "for one user",
           "part": "only in part (some documents, folders, sizes or one route)"}
 MITIGATIONS = {"rest": "the rest of the service works", "up": "the service itself is up",
                "others": "the other users are not affected", "part": "the rest of it works",
+               "another": "it still works another way (the web, another app or route)",
                "between": "it works between the drops"}
 TRIVIAL = {"cosmetic": "a low-impact (cosmetic) issue, nothing stops work",
            "no fault": "the mail says nothing is broken",
@@ -38,11 +39,12 @@ def what(reading: Reading) -> str:
     if affected == "drops":
         return "the service drops out from time to time"
     if affected == "fault":
-        return "a fault is reported, not what it affects"
+        return "a fault is reported"  # agent_line adds for whom, then "not what it affects"
     return f"{AFFECTED.get(affected, affected)} {'fail' if affected in _PLURAL else 'fails'}"
 
 
 _PLURAL = frozenset({"previews", "notifications", "exports", "reports", "workflows"})
+_UNNAMED = ", not what it affects"  # "a fault is reported for every user, not what it affects"
 
 
 def agent_line(reading: Reading) -> str:
@@ -57,6 +59,8 @@ def agent_line(reading: Reading) -> str:
         pass
     else:
         head += " (for whom is not said)"
+    if reading.affected == "fault":
+        head += _UNNAMED
     if reading.mitigation in MITIGATIONS:
         head += "; " + MITIGATIONS[reading.mitigation]
     return f"{reading.severity}: {head}"
@@ -73,9 +77,14 @@ def parts(reason: str) -> dict[str, str] | None:
     if not m:
         return None
     text, scope = m["text"], ""
+    unnamed = text.endswith(_UNNAMED)
+    if unnamed:
+        text = text[:-len(_UNNAMED)]
     for key, phrase in SCOPES.items():
         if text.endswith(" " + phrase):
             text, scope = text[:-len(phrase) - 1], key
+    if unnamed:
+        text += _UNNAMED
     return {"level": m["level"], "what": text, "scope": scope, "still": m["still"] or ""}
 
 
@@ -88,5 +97,8 @@ def for_customer(reason: str) -> str | None:
         return None
     if p["level"] == "trivial" and p["what"] in TRIVIAL.values():
         return "your mail reports no fault that stops work"
-    said = p["what"] + (" " + SCOPES[p["scope"]] if p["scope"] else "")
+    what, scope = p["what"], (" " + SCOPES[p["scope"]] if p["scope"] else "")
+    if what.endswith(_UNNAMED):
+        return f"your mail reports a fault{scope} but not what it affects"
+    said = what + scope
     return f"your mail says {said}" + (f", and that {p['still']}" if p["still"] else "")

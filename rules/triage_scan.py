@@ -3,8 +3,11 @@ into clauses, each with the things it names and what it says is broken or works.
 
 "nobody can open a document" is one clause: DOC, and OPEN in `bad` (negated by
 "nobody", which also says ALL); "the folder list loads" has LOAD in `good`. A "not"
-turns the first state or action within a few words after it; "nobody", "neither" and
-"don't think" turn everything to the clause's end; "can" passes a "not" on.
+turns the first state or action within a few words after it ("stopped" and "sin" are
+nots too: "stopped loading"); "nobody", "neither" and "don't think" turn everything to
+the clause's end; "can" passes a "not" on; "nothing" right after a state turns it ("we
+can open nothing"). A quoted message says what failed, but the clause's own words say
+what is affected; "from search results" says where from, not what fails.
 """
 
 from __future__ import annotations
@@ -12,13 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules.triage_text import fold, tokens
-from rules.triage_words import PHRASES
+from rules.triage_words import COMPOSED, GENDERED, PHRASES
 
 PREDICATES = ("DOWN", "UNAVAIL", "FAIL", "WORKS", "LOAD", "SHOWS", "HANGS", "SLOW", "LAG",
               "EXAGG")
 ACTIONS = ("CREATE", "READ", "OPEN", "SEE", "FIND", "REACH", "ACCESS")
 _ORDERED = ("SVC", "LOGINPAGE", "PAGE", "DOC", "ROUTE", "EVERYTHING", "ACCESS")
-_MARKS = frozenset({".", "?", ",", "(", ")"})
+_MARKS = frozenset({".", "?", ",", "(", ")", '"'})
 _SPLIT = frozenset({"but", "pero", "however", "although", "though", "aunque", "except",
                     "excepto", "salvo", "whereas", "while", "mientras", "embargo"})
 _OR = frozenset({"or", "nor", "ni", "o", "either", "neither"})
@@ -35,15 +38,44 @@ class _Entry:
     neg: bool                # a "not"
     neg_all: bool            # "nobody": to the clause's end, and everyone
     able: bool               # "can"
+    states: bool             # says a state or action to take down (`said`, not "can")
+    nothing: bool            # "nothing", "no documents": turns a state just said
+    subject: bool            # names who ("the rest of the staff"): "and" before it splits
 
 
 def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
     feature = next((t[2:] for t in tags if t.startswith("F:")), "")
     ordered = tuple(t for t in _ORDERED if t in tags) + (("F",) if feature else ())
-    return _Entry(list(words[1:]), tags, feature, ordered,
-                  tuple(t for t in PREDICATES + ACTIONS if t in tags),
-                  bool(tags & {"NEG", "NOTABLE"}), "NEGLONG" in tags or
-                  ({"NEG", "ALL"} <= tags), "ABLE" in tags)
+    said = tuple(t for t in PREDICATES + ACTIONS if t in tags)
+    neg, able = bool(tags & {"NEG", "NOTABLE"}), "ABLE" in tags
+    return _Entry(list(words[1:]), tags, feature, ordered, said, neg,
+                  "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
+                  bool(said) and not able, neg and "TOTAL" in tags,
+                  not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}))
+
+
+def _phrases() -> list[tuple[str, tuple[str, ...], bool]]:
+    """(key, folded words, listed) for every phrase: those listed first, then the composed
+    ones and the other genders of Spanish states (triage_words.COMPOSED, GENDERED), which
+    give way to a listed phrase."""
+    out = []
+    for key, text in PHRASES.items():
+        for phrase in text.split("|"):
+            words = tuple(fold(phrase).split())
+            if words:
+                out.append((key, words, True))
+    for key, heads, tails in COMPOSED:
+        for head in heads.split("|"):
+            for tail in tails.split("|"):
+                out.append((key, tuple(fold(f"{head} {tail}").split()), False))
+    for key, text in PHRASES.items():
+        if key not in GENDERED:
+            continue
+        for phrase in text.split("|"):
+            word = fold(phrase).strip()
+            if " " not in word and len(word) >= 4 and word.endswith("o"):
+                out += [(key, (word[:-1] + end,), False) for end in ("a", "os", "as")]
+    return out
 
 
 def _table() -> dict[str, tuple[_Entry | None, dict[str, list[_Entry]]]]:
@@ -51,20 +83,18 @@ def _table() -> dict[str, tuple[_Entry | None, dict[str, list[_Entry]]]]:
     single: dict[str, _Entry] = {}
     longer: dict[str, dict[str, list[_Entry]]] = {}
     seen: dict[tuple[str, ...], str] = {}
-    for key, text in PHRASES.items():
-        tags = frozenset(() if key == "-" else [key] if key.startswith("F:") else key.split())
-        for phrase in text.split("|"):
-            words = tuple(fold(phrase).split())
-            if not words:
-                continue
-            if words in seen:
+    for key, words, listed in _phrases():
+        if words in seen:
+            if listed:
                 raise ValueError(f"phrase {' '.join(words)!r} is both {seen[words]} and {key}")
-            seen[words] = key
-            if len(words) == 1:
-                single[words[0]] = _entry(words, tags)
-            else:
-                longer.setdefault(words[0], {}).setdefault(words[1], []).append(
-                    _entry(words, tags))
+            continue
+        seen[words] = key
+        tags = frozenset(() if key == "-" else [key] if key.startswith("F:") else key.split())
+        if len(words) == 1:
+            single[words[0]] = _entry(words, tags)
+        else:
+            longer.setdefault(words[0], {}).setdefault(words[1], []).append(
+                _entry(words, tags))
     for by_next in longer.values():
         for entries in by_next.values():
             entries.sort(key=lambda e: -len(e.rest))
@@ -75,11 +105,25 @@ TABLE = _table()
 _WANTED = frozenset(TABLE) | _MARKS | _SPLIT  # a token that starts a phrase or ends a clause
 
 
+def _match(toks: list[str], i: int, n: int) -> tuple[_Entry | None, int]:
+    """The longest phrase that starts at token `i`, and its length."""
+    node = TABLE.get(toks[i]) if i < n else None
+    if node is None:
+        return None, 1
+    entry, by_next = node
+    if by_next and i + 1 < n and toks[i + 1] in by_next:
+        for e in by_next[toks[i + 1]]:
+            if len(e.rest) == 1 or toks[i + 2:i + 1 + len(e.rest)] == e.rest[1:]:
+                return e, 1 + len(e.rest)
+    return entry, 1
+
+
 class Clause:
     """What one clause names (`tags`, `order`: the things in the order written) and says:
     `bad` what is broken (DOWN, FAIL, OPEN...), `good` what works (WORKS, LOAD, CREATE...)."""
 
-    __slots__ = ("tags", "order", "bad", "good", "sentence", "feature", "start", "end")
+    __slots__ = ("tags", "order", "bad", "good", "sentence", "feature", "start", "end",
+                 "quoted")
 
     def __init__(self, sentence: int = 0, start: int = 0) -> None:
         self.tags: set[str] = set()
@@ -88,33 +132,111 @@ class Clause:
         self.good: list[str] = []
         self.sentence, self.feature = sentence, ""
         self.start = self.end = start  # its tokens, for showing it
+        self.quoted: list[Clause] = []  # messages it quotes ("Upload failed"), see _settle
+
+
+# What a quoted message names, as against what it says (see _settle).
+_ACTIONS = frozenset(ACTIONS + ("SIGNING",))
+_SUBJECTS = frozenset({"OTHERS", "REST", "ALL", "SOME", "ONE"})
+_AND = frozenset({"and", "y", "e"})
+QUOTE_REACH = 16  # tokens after which an opening quote with no closing one is let go
+_STOPS = frozenset({".", "?"})
+_PLACES = frozenset({"SVC", "BROWSE", "PARTIAL"})  # "from the web app", "desde una carpeta"
+_FROM = frozenset({"from", "desde"})
+_ARTICLES = frozenset({"the", "a", "our", "el", "la", "los", "las", "un", "una", "nuestro",
+                       "nuestra"})
+
+
+def _merge(into: Clause, quote: Clause, actions: bool) -> None:
+    """`quote` read as part of `into`, what it names after what `into` names; with
+    `actions` False, an action it only mentions ("creation error") is left out."""
+    tags = quote.tags
+    if not actions:
+        tags = {t for t in tags if t not in _ACTIONS or t in quote.bad}
+    into.tags |= tags
+    into.order.extend(quote.order)
+    into.feature = into.feature or quote.feature
+    into.bad.extend(quote.bad)
+    into.good.extend(s for s in quote.good if actions or s not in _ACTIONS)
+
+
+def _settle(c: Clause) -> Clause:
+    """A quoted message says what failed, and what it names comes after what the clause
+    names itself. An action it only mentions counts where the clause names nothing:
+    'e-signature requests fail ("Envelope creation error")' is about e-signature, not
+    creating documents; 'everyone gets "Login failed"' is about signing in; 'it says
+    "can't reach this page"' does say that the page cannot be reached."""
+    if c.quoted:
+        names = bool(c.order or c.feature or not c.tags.isdisjoint(_ACTIONS))
+        for q in c.quoted:
+            _merge(c, q, actions=not names)
+        c.quoted = []
+    return c
 
 
 def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     """The clauses of `text`, the sentences that are questions, and the tokens. A comma
     ends a clause only once it has said something (a list of things is one subject);
-    words in parentheses are a clause of their own."""
+    words in parentheses are a clause of their own, and "and" before a new subject
+    ("... and the rest of the staff gets in") starts one. Words in quotes are read apart:
+    a quote that says a state is a message kept with its clause (_settle), any other
+    (a button's name) is read as the clause's own words."""
     toks = tokens(text)
     out: list[Clause] = []
     cur, outer = Clause(), None
+    quote: Clause | None = None
+    quote_at = paren_quotes = 0
     questions: set[int] = set()
     sentence, neg_until, neg_all = 0, -1, False
+    last: tuple | None = None  # the last states said, for "open nothing"
     n, skip_to = len(toks), 0
-    table, marks, split, wanted = TABLE, _MARKS, _SPLIT, _WANTED
+    table, split, wanted = TABLE, _SPLIT, _WANTED
     for i in [i for i, t in enumerate(toks) if t in wanted]:
         if i < skip_to:
             continue  # inside a phrase already read
         tok = toks[i]
-        entry, length = None, 1
+        if quote is not None and (tok == '"' or i - quote_at > QUOTE_REACH):
+            if quote.bad or quote.good:
+                cur.quoted.append(quote)
+            else:
+                _merge(cur, quote, actions=True)
+            quote, neg_until, neg_all = None, -1, False
+            if tok == '"':
+                if toks[i - 1] not in _STOPS:
+                    continue
+                tok = "."  # '... a grey page with "Error 503. Service unavailable." Can you'
         node = table.get(tok)
-        if node is not None:
+        entry, length = None, 1
+        if node is not None:  # the longest phrase that starts here (_match, inlined)
+            if tok in _FROM:
+                # "opening a document from search results", "rejected from the web app and
+                # through the API": where from, not what fails
+                j = i + 2 if i + 1 < n and toks[i + 1] in _ARTICLES else i + 1
+                at, span = _match(toks, j, n)
+                if at is not None and (at.feature or at.tags <= _PLACES):
+                    skip_to = j + span
+                    continue
             entry, by_next = node
             if by_next and i + 1 < n and toks[i + 1] in by_next:
                 for e in by_next[toks[i + 1]]:
                     if len(e.rest) == 1 or toks[i + 2:i + 1 + len(e.rest)] == e.rest[1:]:
                         entry, length = e, 1 + len(e.rest)
                         break
-        if length == 1 and (tok in marks or tok in split):
+            if length > 1 or tok not in split:
+                if entry is None or (tok == "si" and i != cur.start):
+                    continue  # "sí" (yes), unless it opens the clause: "si..." (if)
+        if entry is None or (length == 1 and tok in split):  # a clause mark
+            if quote is not None:
+                continue  # a message's own stops and commas
+            if tok == '"':
+                quote, quote_at, neg_until, neg_all = Clause(), i, -1, False
+                continue
+            if tok == "(" and i + 1 < n and toks[i + 1] == '"':
+                paren_quotes += 1  # ("Error 500"): the message of the clause around it
+                continue
+            if tok == ")" and paren_quotes:
+                paren_quotes -= 1
+                continue
             if tok == "?":
                 questions.add(sentence)
             if tok == "." or tok == "?":
@@ -122,35 +244,58 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             if tok == "(" and outer is None:
                 outer, cur = cur, Clause(sentence=sentence, start=i + 1)
             elif tok == ")" and outer is not None:
-                out.append(cur)
+                out.append(_settle(cur))
                 cur, outer = outer, None
-            elif cur.tags and (tok != "," or cur.bad or cur.good):
-                out.append(cur)
+            elif (cur.tags or cur.quoted) and (tok != "," or cur.bad or cur.good or cur.quoted):
+                out.append(_settle(cur))
                 cur = Clause(sentence=sentence, start=i + 1)
-            elif not cur.tags:
+            elif not (cur.tags or cur.quoted):
                 cur.sentence, cur.start = sentence, i + 1
             neg_until, neg_all = -1, False
             continue
-        if entry is None or (tok == "si" and i != cur.start):
-            continue  # "sí" (yes), unless it opens the clause: "si..." (if)
+        tags = entry.tags
+        if (entry.subject or entry.ordered) and quote is None and cur.tags and (
+                toks[i - 1] in _AND and (entry.subject or cur.bad or cur.good)
+                or (entry.ordered and toks[i - 1] in _ARTICLES and toks[i - 2] in _AND
+                    and (cur.bad or cur.good or cur.quoted))):
+            # "... and the rest of the staff gets in", "sale un error y la app dice ..."
+            out.append(_settle(cur))
+            cur = Clause(sentence=sentence, start=i)
+            neg_until, neg_all = -1, False
+        into = cur if quote is None else quote
         skip_to = cur.end = i + length
-        cur.tags |= entry.tags
+        if entry.nothing and last is not None and last[0] is into and i - last[1] <= 1:
+            # "we can open nothing", "finds nothing": the state said just before
+            _, _, bad, good, said, able = last
+            del into.bad[bad:], into.good[good:]
+            for tag in said:
+                _state(into, tag, True, able)
+            last = None
+        into.tags |= tags
         if entry.ordered:
-            cur.order.extend(entry.ordered)
-            cur.feature = cur.feature or entry.feature
-        if entry.neg:
-            neg_until = skip_to - 1 + NEG_REACH
+            into.order.extend(entry.ordered)
+            into.feature = into.feature or entry.feature
         neg_all = neg_all or entry.neg_all
-        if not entry.said or entry.able:
-            continue
-        negated = neg_all or i <= neg_until
-        able = "ABLE" in cur.tags or "NOTABLE" in cur.tags
-        for tag in entry.said:
-            _state(cur, tag, negated, able)
-        neg_until = skip_to + 2 if negated and skip_to < n and toks[skip_to] in _OR else -1
-    out.append(cur)
+        if entry.states:
+            # a "not" turns what follows it, not its own phrase ("stopped loading")
+            negated = neg_all or i <= neg_until
+            able = "ABLE" in into.tags or "NOTABLE" in into.tags
+            last = None if negated else (into, skip_to, len(into.bad), len(into.good),
+                                         entry.said, able)
+            for tag in entry.said:
+                _state(into, tag, negated, able)
+            if entry.neg:
+                neg_until = skip_to - 1 + NEG_REACH
+            else:
+                neg_until = skip_to + 2 if negated and skip_to < n and toks[skip_to] in _OR \
+                    else -1
+        elif entry.neg:
+            neg_until = skip_to - 1 + NEG_REACH
+    if quote is not None:
+        cur.quoted.append(quote) if quote.bad or quote.good else _merge(cur, quote, True)
+    out.append(_settle(cur))
     if outer is not None:
-        out.append(outer)
+        out.append(_settle(outer))
     return [c for c in out if c.tags], questions, toks
 
 
@@ -161,7 +306,7 @@ def _state(cur: Clause, tag: str, negated: bool, able: bool) -> None:
     elif tag in ("WORKS", "LOAD", "SHOWS"):
         if negated:
             cur.bad.append("NOTWORK" if tag == "WORKS" else "NOLOAD")
-        elif tag != "SHOWS":  # "an error appears" says nothing; "never appears" does
+        else:  # "the login page comes up"; "an error appears" is a clause with a fault
             cur.good.append(tag)
     elif tag in PREDICATES:
         (cur.good if negated else cur.bad).append(tag)

@@ -142,11 +142,13 @@ _POSSESSIVE = re.compile(r"'s\b")
 _NETFAIL = re.compile(r"\b(?:net::)?(?:err|dns_probe)_\w*")  # ERR_CONNECTION_REFUSED...
 _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _DASH = re.compile(r"[ \t]-+[ \t]")
+# An error code ("AUTH-503", "E-STOR-500") is one word: its number is not an HTTP status.
+_CODE = re.compile(r"\b(?!http-|error-|err-)[a-z][a-z0-9-]*-\d+\b")
 _WORD = re.compile(r"\d+(?::\d+)+|[a-z0-9_#]+(?:'[a-z]+)?|[.!?;:()\"¿¡,]")  # 10:20 is a word
 _NUMBER_WORDS = """two three four five six seven eight nine ten eleven twelve fifteen twenty
     thirty forty fifty sixty hundred dos tres cuatro cinco seis siete ocho nueve diez doce
     quince veinte treinta cuarenta cincuenta sesenta cien"""
-_TOKEN_OF = {"!": ".", ";": ".", ":": ",", '"': ",", "¿": ",", "¡": ",",
+_TOKEN_OF = {"!": ".", ";": ".", ":": ",", "¿": ",", "¡": ",",
              **{w: "#" for w in _NUMBER_WORDS.split()}}
 HOST, MAIL, NUMBER = "urlsite", "mailaddress", "#"
 
@@ -157,7 +159,8 @@ def _host(m: re.Match[str]) -> str:
 
 def tokens(text: str) -> list[str]:
     """Folded word tokens of `text`, with "." for the end of a sentence, "?" for the end of
-    a question, "(" and ")", and "," for other clause marks."""
+    a question, "(", ")" and '"' (quotes, typographic ones folded to it), and "," for
+    other clause marks."""
     get = _TOKEN_OF.get
     folded = fold(text)
     if _HAS_HOST.search(folded):
@@ -169,6 +172,6 @@ def tokens(text: str) -> list[str]:
     if "\n" in folded:
         folded = _PARAGRAPH.sub(" . ", folded)
     if "-" in folded:
-        folded = _DASH.sub(" , ", folded)
+        folded = _CODE.sub(" errcode ", _DASH.sub(" , ", folded))
     return ["#" if t.isdigit() and t not in _KEPT_NUMBERS else get(t, t)
             for t in _WORD.findall(folded)]

@@ -13,19 +13,23 @@ things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS ge
           documents come in (API, import, scanner); F:<name> a non-critical feature,
           <name> is what agents are told (search, OCR, previews, ...)
 actions   CREATE READ REACH (get to the service) OPEN (a document, or the service: by its
-          object) SEE FIND (reading only with a document)
+          object) SEE FIND (reading only with a document); SIGNING makes a CREATE signing
+          documents ("sign", "firma digital"); signature requests are a feature
 states    DOWN the service is unavailable; UNAVAIL a weaker "unavailable"; FAIL; WORKS;
           LOAD; SHOWS ("appears": only negated it says something); HANGS ("keeps
           loading"); SLOW and TAKES+TIME (latency, with a thing); LAG (latency by itself);
           INTERMIT drops; RECOVER back again; EXAGG "everything is broken"; STANDSTILL
-          work has stopped; NOFAULT "nothing is broken"; LOWIMPACT cosmetic; FORGOT a
-          forgotten password
+          work has stopped; NOFAULT "nothing is broken"; RETRACT "false alarm" (what was
+          said before it is withdrawn); LOWIMPACT cosmetic; FORGOT a forgotten password
 modality  NEG NEGLONG (to the clause's end: "neither", "don't think") ABLE (can)
           NOTABLE (can't) TOTAL (any, every)
 scope     ALL SOME ONE ME (the writer: weaker than "everyone" said elsewhere) OTHERS
           (everyone else: so it is one user) PARTIAL (one folder, large files)
-clause    PAST (an old, resolved incident) HYPO (if, will) SINCE (still now) HOWTO REQUEST
-          SUGGEST THANKS; "-" phrases only keep their words from being read otherwise
+clause    PAST (an old, resolved incident, and what is asked after one: an incident
+          report, compensation) HYPO (if, will) SINCE (still now) HOWTO REQUEST SUGGEST
+          THANKS; "-" phrases only keep their words from being read otherwise
+
+COMPOSED and GENDERED, at the end, add phrases built from parts.
 """
 
 from __future__ import annotations
@@ -45,11 +49,12 @@ PHRASES: dict[str, str] = {
         |pantalla de acceso|pagina de acceso|formulario de acceso|la de acceso
         |pantalla de inicio de sesion|pagina de inicio de sesion|la de inicio de sesion
         |pagina de login|web login page""",
-    "ACCESS": """log in|login|logins|logging in|logs in|logged in|log on|sign in|signing in
-        |signs in|sign-in|sso|saml|2fa|two-factor|two factor|authentication|auth|credentials
-        |verification code|get in|gets in|getting in|get past|iniciar sesion|inicio de sesion
-        |inicia sesion|entrar|entra|entran|identificarse|autenticacion|doble factor|acceso
-        |authentication service|account service|servicio de autenticacion|password|contrasena""",
+    "ACCESS": """log in|login|logins|logging in|logged in|log on|sign in|signing in|sign-in
+        |sso|saml|2fa|two-factor|two factor|authentication|auth|credentials
+        |verification code|get in|getting in|get past|iniciar sesion|inicio de sesion
+        |inicia sesion|entrar|identificarse|autenticacion|doble factor|acceso
+        |authentication service|account service|servicio de autenticacion|password
+        |contrasena|logs in|gets in|signs in|entra|entran""",
     "DOC": """document|documents|doc|docs|file|files|pdf|pdfs|attachment|attachments|case file
         |case files|content|contents|drawings|forms|bundles|scanned|scans|documento|documentos
         |fichero|ficheros|archivo|archivos|expediente|expedientes|contenido|planos|escaneados
@@ -65,11 +70,14 @@ PHRASES: dict[str, str] = {
         |everything else seems|the other features""",
     "EVERYTHING": """everything|anything|todo|all of it""",
     "EXTERNAL": """other websites|other sites|otras webs|otras paginas|marketing site
-        |status page|pagina de estado|staging|on our side|our side|our network|our own network
-        |our mail gateway|mail gateway|nuestra red|nuestra pasarela|por nuestra parte
-        |de nuestro lado|our idp|identity provider|proveedor de identidad|accounting system
-        |programa de contabilidad|uptime monitor|monitoring|monitorizacion|our proxy
-        |nuestro proxy""",
+        |status page|pagina de estado|staging|on our side|our side|our network
+        |our own network|our mail gateway|mail gateway|nuestra red|nuestra pasarela
+        |por nuestra parte|de nuestro lado|our idp|identity provider|proveedor de identidad
+        |accounting system|programa de contabilidad|uptime monitor|monitoring|monitorizacion
+        |our proxy|nuestro proxy|el resto de paginas web|el resto de webs
+        |el resto de las webs|las demas webs|las demas paginas web|otras paginas web
+        |other web pages|every other site|every other website|all other sites
+        |all other websites|other online services|other online""",
     "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
         |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
@@ -88,8 +96,9 @@ PHRASES: dict[str, str] = {
     "F:the audit log": """audit log|audit trail|version history|history|registro de auditoria
         |historial|historial de versiones""",
     "F:workflows": """workflow|workflows|approval workflow|flujo|flujo de aprobacion|flujos""",
-    "F:e-signature": """e-signature|signature request|signature requests|signature|signatures
-        |firma electronica|firmas electronicas|solicitudes de firma|firma|firmas|firma digital""",
+    "F:e-signature": """signature request|signature requests|solicitudes de firma
+        |e signature request|e signature requests|signing request|signing requests
+        |solicitud de firma|envelope|envelopes|signers|firmantes""",
     "F:an integration": """webhook|webhooks|connector|conector|sync|syncing|synchronising
         |synchronizing|sincronizacion|sincronizar""",
     "F:the mobile app": """mobile app|phone app|the app on|app del movil|app movil
@@ -99,11 +108,14 @@ PHRASES: dict[str, str] = {
         |admin panel|admin settings|administracion|profile|perfil|user settings""",
     # ---- actions
     "CREATE DOC": """new document|nuevo documento|cargar documentos|cargar archivos""",
-    "CREATE": """upload|uploads|uploaded|uploading|create|creates|created|creating|creation|save
-        |saves|saved|saving|add|adds|adding|store|register|sign|subir|sube|suben|subimos|subida
-        |subidas|subirlos|crear|crea|crean|creamos|creacion|guardar|guarda|guardan|guardado
-        |se guardo|dar de alta|anadir|registrar|firmar|edit|editar|process|procesar|tramitar
-        |approve|aprobar""",
+    "CREATE": """upload|uploads|uploaded|uploading|create|creates|created|creating|creation
+        |save|saves|saved|saving|add|adds|adding|store|register|subir|sube|suben|subimos
+        |subida|subidas|subirlos|crear|crea|crean|creamos|creacion|guardar|guarda|guardan
+        |guardado|se guardo|dar de alta|anadir|registrar|edit|editar|process|procesar
+        |tramitar|approve|aprobar""",
+    "CREATE SIGNING": """sign|signing|signed|firmar|firmado|signature|signatures|e signature
+        |digital signature|electronic signature|firma|firmas|firma digital|firma electronica
+        |firmas electronicas""",
     "READ": """read|reading|view|viewing|viewer|download|downloads|downloading|downloaded
         |retrieve|pull up|apertura|visor|visualizar|leer|consultar|descargar|descarga|descargas
         |descargarlo|recuperar|localizar""",
@@ -111,78 +123,91 @@ PHRASES: dict[str, str] = {
         |se ha abierto|se abrio""",
     "SEE": """see|ver|vemos""",
     "FIND": """find|finds|encontrar|encuentra|encuentran|locate""",
-    "REACH": """access|acces|reach|connect|connect to|conect|use|get to|get into|acceder|accede
-        |conectar|conectan|usar|llegar|llegamos|entrar en la|entrar en el|entrar al|entrar a la
-        |entrar en su|entrar en nuestra|entrar en nuestro|acceder a la|acceder al|acceder a su
-        |get into the|access the|log into the|log in to the|sign into the|sign in to the""",
+    "REACH": """access|acces|reach|connect|connect to|conect|use|get to|get into|acceder
+        |accede|conectar|conectan|usar|llegar|llegamos|entrar en la|entrar en el|entrar al
+        |entrar a la|entrar en su|entrar en nuestra|entrar en nuestro|acceder a la
+        |acceder al|acceder a su|get into the|access the|log into the|log in to the
+        |sign into the|sign in to the|entrar a|entrar en""",
     # ---- states
-    "DOWN": """down|offline|unreachable|inaccessible|inaccesible|unresponsive|outage now|caido
-        |caida|caidos|se cayo|se ha caido|se nos ha caido|fuera de linea|fuera de servicio
-        |sin servicio|bad gateway|gateway time-out|gateway timeout|service unavailable
-        |service temporarily unavailable|servicio no disponible|502|503|504|connection refused
-        |connection timed out|connection has timed out|connection reset|can't be reached
-        |cannot be reached|can not be reached|server unreachable|host unreachable
-        |cannot connect to server|could not reach server|no connection|no conection|sin conexion
-        |no connection to server|secure connection failed|conexion segura fallida
-        |no se puede acceder a este sitio|tiempo de espera agotado|se ha agotado el tiempo
-        |tenant not found|not there|maintenance page|pagina de mantenimiento|be back soon
-        |volvemos enseguida|non-existent domain|dominio inexistente|not resolve
-        |no longer resolves|does not resolve|doesn't resolve|no resuelve|loss of service
+    "DOWN": """down|offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
+        |caido|caida|caidos|se cayo|se ha caido|se nos ha caido|fuera de linea
+        |fuera de servicio|sin servicio|bad gateway|gateway time-out|gateway timeout
+        |service unavailable|service temporarily unavailable|servicio no disponible|502|503
+        |504|connection refused|connection timed out|connection has timed out
+        |connection reset|can't be reached|cannot be reached|can not be reached
+        |server unreachable|host unreachable|cannot connect to server|could not reach server
+        |no connection|no conection|sin conexion|no connection to server
+        |secure connection failed|conexion segura fallida|no se puede acceder a este sitio
+        |tiempo de espera agotado|se ha agotado el tiempo|tenant not found|not there
+        |maintenance page|pagina de mantenimiento|be back soon|volvemos enseguida
+        |non-existent domain|dominio inexistente|not resolve|no longer resolves
+        |does not resolve|doesn't resolve|no resuelve|loss of service
         |interruption of service|interrupcion total del servicio|interrupcion del servicio
         |total outage|caida total|caida general|cut off|no responden|no responde
-        |sin estar disponible|sin responder|refuses to connect|won't connect|no conecta|netfail
-        |blank white page|pagina en blanco|white page|grey page|stopped responding
-        |dejo de responder|ha dejado de responder|han dejado de responder""",
+        |sin estar disponible|sin responder|refuses to connect|won't connect|no conecta
+        |netfail|blank white page|pagina en blanco|white page|grey page|stopped responding
+        |dejo de responder|ha dejado de responder|han dejado de responder|white screen
+        |blank screen|blank page|pantalla blanca|pantalla en blanco""",
     "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
         |no estara disponible|temporarily unavailable|no accesible""",
-    "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed|hangs
-        |hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
-        |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive|never get
-        |never gets|not generated|not sent|stay pending|stays pending|pending delivery|invalid
-        |rejected|forbidden|403|404|500|internal server error|unexpected error|times out
-        |timed out|time out|timeout|timeouts|redirected back|loop|over and over|not permitted
-        |not allowed|disabled|falla|fallan|fallo|fallido|fallida|fallidas|roto|rota|se cuelga
-        |se queda gris|en blanco|vacio|vacia|vacios|faltan|falta|desaparecido|desaparecidos
-        |han desaparecido|perdido|perdidos|se pierden|corrupto|no llega|no llegan|nunca llega
-        |nunca les llega|no se generan|no se envian|no valido|rechaza|rechazan|prohibido|bucle
-        |se cierra|da error|dan error|sale error|no se guardo|no se encuentra|stopped
-        |stopped working|has stopped|ha dejado de|han dejado de|dejado de|se ha parado|declined
-        |spins forever|not firing|not fired|not moving|not advancing|not processing
-        |not being processed|stopped being processed|stopped advancing|no procesa|no avanza
-        |pendiente|wrong|incorrect|incorrecto|incorrecta|land in spam|mal|receives nothing
-        |receive nothing|returns nothing|return nothing|does nothing|shows nothing|gets nothing
-        |get nothing|no hace nada|no devuelve nada|no llega nada|no sale nada|no se ve nada
-        |se colgo|greyed out|grayed out|throws|throwing|keeps crashing|goes blank|grey box
-        |gray box|recuadro gris|caja gris|grey screen|gray screen|pantalla gris|stays grey
-        |stays gray|blank box|grey icon|gray icon|icono gris""",
+    "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
+        |hangs|hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
+        |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive
+        |never get|never gets|not generated|not sent|stay pending|stays pending
+        |pending delivery|invalid|rejected|forbidden|403|404|500|internal server error
+        |unexpected error|times out|timed out|time out|timeout|timeouts|redirected back|loop
+        |over and over|not permitted|not allowed|disabled|falla|fallan|fallo|fallido|fallida
+        |fallidas|roto|rota|se cuelga|se queda gris|en blanco|vacio|vacia|vacios|faltan
+        |falta|desaparecido|desaparecidos|han desaparecido|perdido|perdidos|se pierden
+        |corrupto|no llega|no llegan|nunca llega|nunca les llega|no se generan|no se envian
+        |no valido|rechaza|rechazan|prohibido|bucle|se cierra|da error|dan error|sale error
+        |no se guardo|no se encuentra|stopped working|se ha parado|declined|spins forever
+        |not firing|not fired|not moving|not advancing|not processing|not being processed
+        |stopped being processed|stopped advancing|no procesa|no avanza|pendiente|wrong
+        |incorrect|incorrecto|incorrecta|land in spam|mal|receives nothing|receive nothing
+        |returns nothing|return nothing|does nothing|shows nothing|gets nothing|get nothing
+        |no hace nada|no devuelve nada|no llega nada|no sale nada|no se ve nada|se colgo
+        |greyed out|grayed out|throws|throwing|keeps crashing|goes blank|grey box|gray box
+        |recuadro gris|caja gris|grey screen|gray screen|pantalla gris|stays grey|stays gray
+        |blank box|grey icon|gray icon|icono gris|denied|access denied|permission denied
+        |acceso denegado|denegado|no autorizado|unauthorized|unauthorised|broke|rechazado""",
+    "FAIL NEG": """stopped|has stopped|have stopped|ha dejado de|han dejado de|dejado de
+        |dejo de|dejaron de""",
+    "CREATE FAIL": """read only mode|in read only|modo solo lectura|modo de solo lectura
+        |en solo lectura|modo lectura""",
     "WORKS": """works|work|working|worked|fine|ok|okay|normally|as usual|as normal|normal
-        |correctly|no problem|no problems|without problems|without any problem|without a problem
-        |is up|are up|is clearly up|is still up|up and running|is running|running|reachable
-        |is reachable|responds|responding|accessible|available|operational|green|funciona
-        |funcionan|funcionando|funciono|ha funcionado|va bien|van bien|anda bien|andan bien|bien
-        |con normalidad|sin problema|sin problemas|correctamente|disponible|accesible|responde
-        |esta en marcha|en marcha|esta arriba|arriba|sigue funcionando|sigue entrando
-        |still gets in|still work|still works|is fine|are fine|are all fine|show fine|shows fine
-        |se ven bien|usable|returning results|returns results|devuelve resultados|fires|receive
-        |receives|receiving|received|recibe|reciben|recibimos|llega|llegan|sirve|sirven|anda
-        |andan|jala|funca""",
+        |correctly|no problem|no problems|without problems|without any problem
+        |without a problem|is up|are up|is clearly up|is still up|up and running|is running
+        |running|reachable|is reachable|responds|responding|accessible|available|operational
+        |green|funciona|funcionan|funcionando|funciono|ha funcionado|va bien|van bien
+        |anda bien|andan bien|bien|con normalidad|sin problema|sin problemas|correctamente
+        |disponible|accesible|responde|esta en marcha|en marcha|esta arriba|arriba
+        |sigue funcionando|sigue entrando|still gets in|still work|still works|is fine
+        |are fine|are all fine|show fine|shows fine|se ven bien|usable|returning results
+        |returns results|devuelve resultados|fires|receive|receives|receiving|received
+        |recibe|reciben|recibimos|llega|llegan|sirve|sirven|anda|andan|jala|funca
+        |como siempre|como de costumbre|as always|workin""",
     "LOAD": """load|loads|loading|loaded|carga|cargan|cargar|cargando|finishes loading
         |termina de cargar""",
     "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|lento|lenta|lentos|lentas
         |lentisimo|lentisima|despacio|response times|response time|tiempos de respuesta
         |tiempo de respuesta""",
     "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
-    "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages|eternity""",
+    "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages
+        |eternity|minuto|segundo|hora|media hora""",
     "INTERMIT": """intermittent|intermittently|on and off|came back by itself|back by itself
         |keeps dropping|drops|dropping|dropping out|drop out|kicked out|disconnects
-        |disconnections|disconnected|every # minutes|a minute or two|twice|three times|# times
-        |several times|from time to time|now and then|sporadic|sporadically|randomly
+        |disconnections|disconnected|every # minutes|a minute or two|twice|three times
+        |# times|several times|from time to time|now and then|sporadic|sporadically|randomly
         |occasionally|each time|intermitente|intermitentes|se corta|cortes|cada rato
         |cada # minutos|a ratos|de vez en cuando|a veces|varias veces|dos veces|tres veces
-        |# veces|pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer|vuelto a caer
-        |uno o # minutos|unos # minutos|entre una caida y otra|between the drops
-        |comes back by itself|then it comes back|at times|sometimes|cada tanto|por momentos
-        |se cae y vuelve|unstable|inestable|goes down and comes back|se cae cada""",
+        |# veces|pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer
+        |vuelto a caer|uno o # minutos|unos # minutos|entre una caida y otra
+        |between the drops|comes back by itself|then it comes back|at times|sometimes
+        |cada tanto|por momentos|se cae y vuelve|unstable|inestable|goes down and comes back
+        |se cae cada|cada poco rato|cada poco|cada dos por tres|every so often
+        |every few minutes|kicks us out|logs us out|logged out|nos echa|nos saca
+        |nos desconecta|se desconecta""",
     "RECOVER": """back now|is back|are back|it back|back in|back up|works again|working again
         |work again|all good now|all fine now|fine now|returning results again|ya funciona
         |ha vuelto|vuelve a funcionar|vuelve a estar disponible|funciona de nuevo|ya entra
@@ -199,7 +224,14 @@ PHRASES: dict[str, str] = {
     "NOFAULT": """nothing broken|nothing is broken|everything is working|everything works
         |everything is working well|everything is working fine|all good|no hay nada roto
         |todo funciona|todo funciona bien|todo ha funcionado bien|everything has worked fine
-        |quedo todo|confirmed|confirmado""",
+        |quedo todo|confirmed|confirmado|not a fault|no fault|not a bug|no es un fallo
+        |no es ningun fallo|no es una incidencia|all fine|everything is fine|everything fine
+        |todo bien|todo va bien|va todo bien|all is well|ningun problema|ningun error
+        |ningun fallo|no hay ningun problema|no hay problema""",
+    "RETRACT": """sorry for the noise|false alarm|my mistake|my bad|user error|never mind
+        |nevermind|ignore my last|ignore my previous|please ignore|disregard|falsa alarma
+        |error mio|culpa mia|fallo mio|olvidad mi|ignorad mi|ignorad el|no era un fallo
+        |wasn't a fault|was not a fault""",
     "LOWIMPACT": """cosmetic|purely cosmetic|typo|not a big problem|not a big deal|not a problem
         |minor issue|pixels|cosmetico|errata|tonteria|no es grave|cosa menor|una tonteria""",
     "FORGOT": """forgot my password|forgot the password|forgotten my password
@@ -207,7 +239,7 @@ PHRASES: dict[str, str] = {
     # ---- modality
     "NEG": """not|no|never|n't|don't|doesn't|didn't|isn't|aren't|wasn't|weren't|won't|hasn't
         |haven't|hadn't|dont|doesnt|dosnt|didnt|isnt|arent|wont|hasnt|havent|nunca|tampoco
-        |no longer|no se|no le|no nos|no me|no les|no lo|no la""",
+        |no longer|no se|no le|no nos|no me|no les|no lo|no la|sin|without""",
     "NEGLONG": """don't think|do not think|no creo|i don't think|neither|nor|ni""",
     "ABLE": """can|could|able to|is able to|are able to|managed to|has managed to|manage to
         |puede|pueden|puedo|podemos|pudimos|consigue|consiguen|conseguimos|consigo|ha podido
@@ -215,34 +247,37 @@ PHRASES: dict[str, str] = {
         |have been able to""",
     "NOTABLE": """can't|cannot|can not|cant|couldn't|could not|couldnt|unable to|unable
         |not able to|imposible|impossible|no way to|no other way to|no hay manera de
-        |no hay forma de|there's no way to|there is no way to""",
-    "TOTAL": """any|every|all|each|a single|cualquier|cualquiera|todos los|todas las|ningun
-        |ninguna|cada""",
+        |no hay forma de|there's no way to|there is no way to|sin poder
+        |without being able to""",
+    "TOTAL": """any|every|all|each|a single|cualquier|cualquiera|todos los|todas las|cada""",
     "NEG TOTAL": """nothing goes in|nothing|nada|no single|not a single|not one|ni un|ni una
-        |ni un solo|ni una sola|not even""",
+        |ni un solo|ni una sola|not even|ningun|ninguna""",
     # ---- scope
     "NEG ALL": """nobody|no one|noone|nobdy|none of us|none of our|none of the|no user|no users
         |not one user|none|nadie|ninguno|ningun usuario|ninguno de|ninguna de|ninguno podemos
         |not a single user|ni un solo usuario|no single user""",
-    "ALL": """everyone|everybody|all users|all of us|all our users|all of our users|all of them
-        |all staff|all # users|all # staff|every user|every account|each user|for all|for anyone
-        |anyone|any of us|any user|all employees|whole company|whole office|whole team
-        |whole firm|entire company|entire office|company-wide|company wide|both sites
-        |both offices|all branches|all three branches|all hotels|all of hr|todos|todas|a todos
-        |para todos|todo el mundo|toda la empresa|toda la oficina|todo el equipo
-        |todo el despacho|todos los usuarios|a los # usuarios|los # usuarios|todas las sedes
-        |all users including|including admins|including administrators|administrators included
-        |admins included|administradores incluidos|tambien los dos administradores
-        |affects everyone|affecting everyone|affecting all users|whole team is waiting
-        |todo el personal|toda la plantilla|a toda la plantilla|all our staff|all personnel
-        |the whole staff|toda la organizacion|the entire organisation|the entire organization
+    "ALL": """everyone|everybody|all users|all of us|all our users|all of our users
+        |all of them|all staff|all # users|all # staff|every user|every account|each user
+        |for all|for anyone|anyone|any of us|any user|all employees|whole company
+        |whole office|whole team|whole firm|entire company|entire office|company-wide
+        |company wide|both sites|both offices|all branches|all three branches|all hotels
+        |all of hr|todos|todas|a todos|para todos|todo el mundo|toda la empresa
+        |toda la oficina|todo el equipo|todo el despacho|todos los usuarios|a los # usuarios
+        |los # usuarios|todas las sedes|all users including|including admins
+        |including administrators|administrators included|admins included
+        |administradores incluidos|tambien los dos administradores|affects everyone
+        |affecting everyone|affecting all users|whole team is waiting|todo el personal
+        |toda la plantilla|a toda la plantilla|all our staff|all personnel|the whole staff
+        |toda la organizacion|the entire organisation|the entire organization
         |entire organisation|entire organization|whole organisation|whole organization
         |todos los empleados|todos los companeros|todos los trabajadores|todos nosotros
         |todas las oficinas|todas las sucursales|toda la gente|todo el departamento
         |all colleagues|all of the users|all the users|the entire team|the whole department
         |every single user|every employee|all of our staff|all our employees|everyone in
-        |everybody in|todo el personal de|our users|nuestros usuarios|our staff|our employees
-        |nuestros empleados|nuestro personal|los usuarios|the users""",
+        |everybody in|todo el personal de|our users|nuestros usuarios|our staff
+        |our employees|nuestros empleados|nuestro personal|los usuarios|the users
+        |every one of|each one of|cada uno de|cada una de|todos y cada uno|for us|just us
+        |only us|para nosotros|a nosotros""",
     # ---- phrases that only keep their words from being read as something else
     "-": """as well|set up|sign up|up to|thanks again|not only|not just|no rush|no hurry
         |sin prisa|no corre prisa|not urgent|no es urgente|right away|to report
@@ -250,7 +285,9 @@ PHRASES: dict[str, str] = {
         |works from|work from|works with|work with|works on|work on|trabaja con|trabajan con
         |trabajamos con|webhook log|connector log|the log|error log|logs|nada mas|en si
         |mientras tanto|in the meantime|come back to|get back to|please see|please find
-        |see attached|find attached|adjunto|os adjunto|te adjunto""",
+        |see attached|find attached|adjunto|os adjunto|te adjunto|on and off the
+        |on and off our|on and off vpn|read only|solo lectura|de solo lectura|appears to
+        |appear to|seems to|parece que|parece""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",
@@ -270,11 +307,16 @@ PHRASES: dict[str, str] = {
         |otras carpetas|otros documentos|los demas documentos|ese documento""",
     # ---- clause marks
     "PAST": """last week|last month|last tuesday|last monday|last wednesday|last thursday
-        |last friday|last time|last year|yesterday outage|fixed|fixing|quick fix|resolved|sorted
-        |solved|semana pasada|mes pasado|martes pasado|lunes pasado|pasado|de ayer|arreglar
-        |arreglado|resolver|resuelto|resolvisteis|se resolvio|solucionado|estuvo caida
-        |estuvo caido|del lunes|del martes|del miercoles|del jueves|del viernes|del sabado
-        |del domingo|monday outage|tuesday outage|wednesday outage|thursday outage|friday outage""",
+        |last friday|last time|last year|yesterday outage|fixed|fixing|quick fix|resolved
+        |sorted|solved|semana pasada|mes pasado|martes pasado|lunes pasado|pasado|de ayer
+        |arreglar|arreglado|resolver|resuelto|resolvisteis|se resolvio|solucionado
+        |estuvo caida|estuvo caido|del lunes|del martes|del miercoles|del jueves|del viernes
+        |del sabado|del domingo|monday outage|tuesday outage|wednesday outage
+        |thursday outage|friday outage|incident report|outage report|post mortem|postmortem
+        |root cause|rca|informe de la incidencia|informe de la caida|informe del incidente
+        |informe de incidencia|compensation|compensacion|refund|reembolso|service credit
+        |service credits|sla credit|abono|indemnizacion|what happened|que paso|que ha pasado
+        |que ocurrio""",
     "HYPO": """if|whether|in case|ever|will the|would|will be|si|en caso|estara|habra|sera|as if
         |por si""",
     "SINCE": """since|desde|still|sigue|todavia|right now|ahora mismo""",
@@ -322,3 +364,28 @@ PHRASES: dict[str, str] = {
     "ME": """my account|mi cuenta|mi usuario|my user|for me|only me|just me|only for me
         |solo a mi|a mi me""",
 }
+
+# Phrases built from two lists, added where the lists above do not have them already:
+# (key, first parts, second parts). "the rest of the" + "staff" is everyone else
+# (OTHERS: so one user is affected), as "the rest of the" + "platform" is the rest of the
+# service (REST, above); "the rest of the internet", "internet works" are not ours.
+COMPOSED: tuple[tuple[str, str, str], ...] = (
+    ("OTHERS", """the rest of the|the rest of our|the rest of|el resto del|el resto de la
+        |el resto de los|el resto de las|el resto de|los demas|las demas|all the other
+        |todos los demas|todas las demas""",
+     """staff|team|office|users|user|colleagues|people|employees|company|firm|department
+        |practice|branch|us|personal|equipo|oficina|usuarios|usuarias|companeros|companeras
+        |gente|empleados|empresa|despacho|departamento|plantilla|trabajadores|sede|sucursal
+        |nosotros"""),
+    ("EXTERNAL", """the rest of the|everything else on the|everything else on|el resto de
+        |lo demas de|todo lo demas de|our|our own|nuestro|nuestra|el|la conexion a
+        |la conexion de""",
+     """internet|internet connection|conexion a internet|conexion"""),
+    ("EXTERNAL", """internet|internet connection""",
+     """works|is fine|is working|funciona|va bien|funciona bien|anda bien|va|esta bien"""),
+)
+
+# Spanish states and quantifiers agree with their noun: for each one-word phrase under
+# these concepts that ends in -o, the -a, -os and -as forms mean the same ("ninguno",
+# "ninguna"; "rechazado", "rechazadas").
+GENDERED = frozenset({"FAIL", "UNAVAIL", "STANDSTILL", "HANGS", "SLOW", "NEG ALL"})

@@ -268,6 +268,171 @@ def test_a_mail_that_says_nothing_the_definitions_use_gets_the_default():
     assert result.confidence <= 0.2
 
 
+# --- how the words are read: quotes, "nothing", "sin", "and", where from, genders ------
+
+READING = [
+    # a quoted message says what failed; what the clause names says what is affected
+    case(M, "E-signature requests",
+         "Hi Marta,\n\nseparate issue since yesterday: e-signature requests fail to send for "
+         "all of us (\"Envelope creation error\"). Documents themselves are fine.\n\nRachel"),
+    case(M, "Solicitudes de firma",
+         "Hola Marta,\n\notra cosa desde ayer: las solicitudes de firma electrónica no se "
+         "envían a nadie (\"Error al crear el sobre\"). Los documentos en sí van bien."),
+    case(C, "Login",
+         "Since 8:30 everyone gets \"Authentication failed (AUTH-500)\" after the password "
+         "step. The login page itself loads."),
+    case(C, "Acceso",
+         "Desde las 8:30 a todos nos sale \"Error de autenticación (AUTH-500)\" después de "
+         "poner la contraseña. La pantalla de acceso carga."),
+    # an error code is one word: AUTH-503 is not an HTTP 503 of the whole service
+    case(C, "Login failing",
+         "None of us can log in since 08:30; the login page shows \"Authentication service "
+         "unavailable (AUTH-503)\" after we submit."),
+    case(C, "Falla el acceso",
+         "Ninguno podemos iniciar sesión desde las 8:30; la pantalla de acceso muestra "
+         "\"Servicio de autenticación no disponible (AUTH-503)\" al enviar."),
+    # "nothing" after what was said turns it; Spanish "ningún/ninguna" is a negation
+    case(C, "Access denied on every document",
+         "Since the weekend every document shows \"Access denied\" to every user, admins "
+         "included. We can see the folder tree and the document names but open nothing."),
+    case(C, "No podemos subir nada",
+         "Ninguna podemos subir nada esta mañana, todos los ficheros dan \"Subida "
+         "rechazada\". Abrir los antiguos sí funciona."),
+    # "sin" and "without" say "not"
+    case(B, "Una cosita",
+         "Buenas, llevamos toda la mañana sin poder cargar la aplicación: sale un error 502 "
+         "en cualquier página, a mí y a todos los compañeros. No corre prisa."),
+    case(B, "No access",
+         "Our whole organisation has been without access to the platform since 08:30. It "
+         "just times out, for anyone, in any office."),
+    # "stopped" turns what follows: "stopped loading" is "does not load"
+    case(B, "Re: Question about retention periods",
+         "Unrelated to my question, but the whole site has stopped loading for all of us "
+         "since about 16:45. Can you check urgently?"),
+    case(B, "Re: Duda sobre retención",
+         "No tiene que ver con mi duda, pero la web ha dejado de cargar para todos desde las "
+         "16:45. ¿Lo podéis mirar ya?"),
+    # "and" before a new subject starts a clause: "nobody" does not reach past it
+    case(M, "Un médico no puede entrar",
+         "El doctor Ruiz no puede entrar desde esta mañana: \"Cuenta deshabilitada\". Nadie "
+         "la ha deshabilitado y el resto del personal entra normal."),
+    case(M, "A doctor cannot log in",
+         "Dr Ruiz cannot log in since this morning: \"Account disabled\". Nobody disabled it "
+         "and the rest of the staff log in fine."),
+    # "from search results", "from the web app": where from, not what fails
+    case(C, "Access to documents",
+         "Users can log in and browse folders. However, opening any document, from a folder "
+         "or from search results, ends in \"403 Forbidden\" for every user."),
+    case(C, "Acceso a documentos",
+         "Los usuarios entran y navegan por las carpetas, pero abrir cualquier documento, "
+         "desde una carpeta o desde el buscador, acaba en \"403 Prohibido\" para todos."),
+    # "every one of", "cada una de": everyone
+    case(B, "When you have a minute",
+         "When you have a minute: our instance can't be reached from anywhere this morning. "
+         "Every one of our 14 practices gets ERR_CONNECTION_RESET."),
+    case(B, "Cuando podáis",
+         "Cuando podáis: no se puede acceder a nuestra instancia desde esta mañana. Cada una "
+         "de nuestras 14 clínicas ve ERR_CONNECTION_RESET."),
+    # other websites and the rest of the internet are not the service
+    case(B, "Consulta rápida",
+         "Os consulto porque nuestra web no carga desde ningún navegador ni red. Le pasa a "
+         "todo el mundo. El resto de páginas web van bien y lo demás de internet funciona."),
+    case(B, "Is it just us?",
+         "Is it just us? The address shows a white screen for all of us, on Chrome and Edge. "
+         "Rebooted the router. The rest of the internet works fine."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", READING)
+def test_quotes_negations_conjunctions_and_places_are_read_as_a_person_would(
+        expected, subject, body):
+    check(expected, subject, body)
+
+
+# --- what is affected: signing, read-only, channels, a page that comes up ---------------
+
+AFFECTED = [
+    case(C, "Cannot sign",
+         "None of our approvers can sign documents: the signature button returns \"Unexpected "
+         "error\" for everyone."),
+    case(C, "Firma digital",
+         "Hola, la firma digital da error para todos los certificados desde esta mañana."),
+    case(M, "Signature requests stuck",
+         "For all of our users, signature requests stay in \"Pending delivery\"; the signers "
+         "never get the e-mail. Documents themselves are fine."),
+    case(M, "Las firmas no salen",
+         "A todos los usuarios las solicitudes de firma se quedan en \"Pendiente de "
+         "envío\"; a los firmantes nunca les llega el correo. Los documentos andan bien."),
+    case(C, "Read-only mode?",
+         "The platform seems stuck in read-only mode: anyone trying to create or upload a "
+         "document gets \"Repository is in read-only mode\". We can still open everything."),
+    case(C, "¿Modo solo lectura?",
+         "La plataforma se ha quedado en modo solo lectura: nadie puede subir ni crear "
+         "documentos. Abrir y descargar sí funciona."),
+    case(T, "Permisos",
+         "¿Se puede dar permiso de solo lectura a un usuario sobre una carpeta concreta?"),
+    case(T, "Permissions",
+         "Can we give an auditor read-only access to one folder?"),
+    # the mobile app is another way in: the web working for everyone makes it major
+    case(M, "Mobile app login fails",
+         "Since the app update nobody can log in on the mobile app: \"Invalid client\". On "
+         "the web everyone logs in as usual."),
+    case(M, "No entra nadie desde la app",
+         "Desde la actualización nadie puede entrar desde el móvil: \"Cliente no válido\". "
+         "Desde la web todos entran como siempre."),
+    # "the login page comes up": the service is up, signing in is what fails
+    case(C, "TOTAL OUTAGE",
+         "TOTAL OUTAGE!!! The login page comes up but nobody can sign in, everyone gets "
+         "\"Authentication failed\". The whole office is locked out."),
+    case(C, "CAÍDA TOTAL",
+         "¡¡CAÍDA TOTAL!! La pantalla de acceso aparece pero nadie puede iniciar sesión, a "
+         "todos les sale \"Error de autenticación\"."),
+    # "appears to" is a guess, not a page that appears
+    case(B, "Certificate error",
+         "Since midnight the certificate on our address appears to have expired "
+         "(NET::ERR_CERT_DATE_INVALID). Nobody at the council can use the system at all."),
+    case(B, "Certificado caducado",
+         "Desde medianoche parece que el certificado ha caducado (NET::ERR_CERT_DATE_INVALID). "
+         "Nadie del ayuntamiento puede usar el sistema."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", AFFECTED)
+def test_what_is_affected_signing_read_only_another_way_in_a_page_that_comes_up(
+        expected, subject, body):
+    check(expected, subject, body)
+
+
+# --- no current fault: aftermath questions, a doubt, a retraction ---------------------
+
+NO_FAULT_NOW = [
+    case(T, "Compensación por la caída de marzo",
+         "Estimados: ¿corresponde alguna compensación por la caída del 12 de marzo (poco más "
+         "de una hora)? ¿Dónde puedo ver las condiciones?"),
+    case(T, "About Tuesday's outage",
+         "Could you send us a short incident report for the outage on Tuesday morning? Our "
+         "auditors ask for one. Everything has been fine since."),
+    case(T, "Down?",
+         "Not a fault: our monitoring sent an alert at 3am saying the site was down, but it "
+         "was our own proxy. All fine. Do you have a status page?"),
+    case(T, "¿Caída?",
+         "No es un fallo: nuestra monitorización avisó de que la web estaba caída, pero era "
+         "nuestro proxy. Todo bien. ¿Tenéis una página de estado?"),
+    case(T, "Broken?",
+         "I think the export is broken, oh wait, I was clicking the wrong button. Sorry for "
+         "the noise! How do I export only the metadata?"),
+    case(T, "¿Roto?",
+         "Creo que la exportación está rota... no, falsa alarma, era otro botón. ¿Cómo "
+         "exporto solo los metadatos?"),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", NO_FAULT_NOW)
+def test_aftermath_questions_doubts_and_retractions_report_no_current_fault(
+        expected, subject, body):
+    check(expected, subject, body)
+
+
 # --- the reason line ------------------------------------------------------------------
 
 @pytest.mark.parametrize("subject, body, line", [
@@ -308,7 +473,7 @@ def test_the_reason_reads_back_into_parts_and_a_customers_wording():
 
 def test_the_vocabulary_is_data_whose_tags_the_model_knows():
     from rules.triage_scan import TABLE
-    from rules.triage_words import PHRASES
+    from rules.triage_words import COMPOSED, GENDERED, PHRASES
 
     known = {"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "REST", "EVERYTHING",
              "EXTERNAL", "ROUTE", "CREATE", "READ", "OPEN", "SEE", "FIND", "REACH", "DOWN",
@@ -316,8 +481,27 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "TIME", "INTERMIT", "RECOVER", "EXAGG", "STANDSTILL", "NOFAULT", "LOWIMPACT",
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
-             "THANKS"}
+             "THANKS", "RETRACT", "SIGNING"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
+    used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
+        t for key in GENDERED for t in key.split()}
     assert used <= known, used - known
     assert len(TABLE) > 500
+
+
+def test_composed_phrases_and_spanish_genders_give_way_to_a_listed_phrase():
+    from rules.triage_scan import TABLE
+
+    def tags(*words):
+        node = TABLE[words[0]]
+        if len(words) == 1:
+            return node[0].tags
+        return next(e.tags for e in node[1][words[1]] if e.rest == list(words[1:]))
+
+    assert tags("el", "resto", "del", "personal") == {"OTHERS"}       # composed
+    assert tags("rest", "of", "the", "platform") == {"REST"}           # listed
+    assert tags("lo", "demas", "de", "internet") == {"EXTERNAL"}
+    assert tags("rechazadas") == {"FAIL"} and tags("ningunas") == {"NEG", "ALL"}
+    assert tags("ninguna") == {"NEG", "TOTAL"}                         # listed wins
+    assert "caidas" not in TABLE  # DOWN keeps its own forms: "avisos de caídas" is no outage

@@ -74,3 +74,11 @@ def test_tokens_mark_clauses_and_normalise_hosts_numbers_and_possessives():
     assert got == ["tuesday", "outage", ",", "urlsite", "gave", "503", "at", "10:20",
                    "(", "#", "times", ")", ",", "mailaddress", "?"]
     assert tokens("Uno.\n\nTres y 0 bytes") == ["uno", ".", ".", "#", "y", "0", "bytes"]
+
+
+def test_quotes_are_kept_and_an_error_code_is_one_word():
+    # a quoted message is read apart from the clause around it (rules/triage_scan.py)
+    assert tokens('Everyone gets “Login failed (AUTH-503)”.') == [
+        "everyone", "gets", '"', "login", "failed", "(", "errcode", ")", '"', "."]
+    assert tokens('Sale «Subida rechazada (E-STOR-500)» y HTTP-500') == [
+        "sale", '"', "subida", "rechazada", "(", "errcode", ")", '"', "y", "http", "500"]
