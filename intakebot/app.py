@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("intakebot")
 
+# a standby instance asks for the mailbox this often; the reader renews its lease this
+# often (a lease lasts 15 s on PostgreSQL, so a dead reader is replaced within ~20 s)
+FOLLOW_SECONDS = 5
+RENEW_SECONDS = 5
+
 MAILDIR = "sent-mail"
 
 
@@ -266,6 +271,7 @@ class Runner:
                 app.config.managers.trigger(app.policy.tz),
                 id="digest")
         self.poller_thread: threading.Thread | None = None
+        self._turn: threading.Event | None = None  # the reading turn in progress
         self.listener = None
         self.web = None  # the support center, when [web] enabled
 
@@ -302,16 +308,65 @@ class Runner:
             except OSError as exc:  # mail matters more: the bot runs on without it
                 log.error("%s; the bot runs without it (see [web] listen)", exc)
         if app.config.imap is not None:
-            poller = app.poller()
-            self.poller_thread = threading.Thread(
-                target=poller.run, args=(self.stop_event, min(app.config.imap.poll_seconds, 60)),
-                name="imap-poller", daemon=True)
+            self.poller_thread = threading.Thread(target=self._read_mailbox,
+                                                  name="imap-poller", daemon=True)
             self.poller_thread.start()
         self.scheduler.start()
+
+    def _read_mailbox(self) -> None:
+        """Read the mailbox while this instance holds the reader's lease; otherwise stand by
+        and ask again every FOLLOW_SECONDS. Instances sharing a PostgreSQL store elect
+        one reader this way, and another takes over when the reader dies (its lease
+        runs out); on a data folder the one bot always holds it."""
+        app, stop = self.app, self.stop_event
+        lease = app.store.lease("imap-reader")
+        standing_by = False
+        try:
+            while not stop.is_set():
+                if not lease.take():
+                    if not standing_by:
+                        log.info("another instance reads the mailbox; this one stands by")
+                        standing_by = True
+                    stop.wait(FOLLOW_SECONDS)
+                    continue
+                if standing_by:
+                    log.info("this instance reads the mailbox now")
+                standing_by = False
+                self._read_while_leading(lease)
+        finally:
+            lease.release()
+
+    def _read_while_leading(self, lease) -> None:
+        app = self.app
+        turn = self._turn = threading.Event()  # set: stop reading (shutdown or lease lost)
+        if self.stop_event.is_set():
+            turn.set()
+
+        def keep() -> None:
+            while not turn.wait(RENEW_SECONDS):
+                if not lease.take():
+                    log.warning("the mailbox lease could not be renewed: this instance stops "
+                                "reading (another may take over)")
+                    turn.set()
+
+        keeper = threading.Thread(target=keep, name="imap-lease", daemon=True)
+        keeper.start()
+        poller = app.poller()
+        try:
+            poller.run(turn, min(app.config.imap.poll_seconds, 60))
+        except Exception:
+            log.exception("intake stopped by an error; it starts again in %d s", FOLLOW_SECONDS)
+            self.stop_event.wait(FOLLOW_SECONDS)
+        finally:
+            turn.set()
+            poller.mailbox.close()
+            keeper.join()
 
     def stop(self) -> None:
         """Finish the jobs in flight, stop intake, and leave everything committed."""
         self.stop_event.set()
+        if self._turn is not None:
+            self._turn.set()
         if self.listener is not None:
             self.listener.stop()
         if self.web is not None:

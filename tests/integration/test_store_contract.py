@@ -567,3 +567,10 @@ def test_a_shared_secret_is_made_once_and_kept(backend, store) -> None:
     assert store.shared_secret("web-secret") == first
     assert store.shared_secret("other-secret") != first
     store.close()
+
+
+def test_the_code_expects_the_newest_schema_revision() -> None:
+    from store.pg.db import SCHEMA_HEAD
+    from store.pg.migrate import head_revision
+
+    assert head_revision() == SCHEMA_HEAD  # a new revision without the code knowing it
