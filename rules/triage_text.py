@@ -144,6 +144,7 @@ _PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _DASH = re.compile(r"[ \t]-+[ \t]")
 # An error code ("AUTH-503", "E-STOR-500") is one word: its number is not an HTTP status.
 _CODE = re.compile(r"\b(?!http-|error-|err-)[a-z][a-z0-9-]*-\d+\b")
+_CODE_HINT = re.compile(r"[a-z]-\d")
 _WORD = re.compile(r"\d+(?::\d+)+|[a-z0-9_#]+(?:'[a-z]+)?|[.!?;:()\"¿¡,]")  # 10:20 is a word
 _NUMBER_WORDS = """two three four five six seven eight nine ten eleven twelve fifteen twenty
     thirty forty fifty sixty hundred dos tres cuatro cinco seis siete ocho nueve diez doce
@@ -172,6 +173,8 @@ def tokens(text: str) -> list[str]:
     if "\n" in folded:
         folded = _PARAGRAPH.sub(" . ", folded)
     if "-" in folded:
-        folded = _CODE.sub(" errcode ", _DASH.sub(" , ", folded))
+        folded = _DASH.sub(" , ", folded)
+        if _CODE_HINT.search(folded):
+            folded = _CODE.sub(" errcode ", folded)
     return ["#" if t.isdigit() and t not in _KEPT_NUMBERS else get(t, t)
             for t in _WORD.findall(folded)]

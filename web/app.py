@@ -148,6 +148,9 @@ def create_app(deps: Deps) -> Starlette:
         _route(site, "/tickets/{number:int}/reply", pages.reply, ("POST",)),
         _route(site, "/tickets/{number:int}/files/{seq:int}/{index:int}", pages.attachment),
         _route(site, "/staff", staff.overview),
+        _route(site, "/staff/tickets/{number:int}", staff.ticket),
+        _route(site, "/staff/tickets/{number:int}/files/{seq:int}/{index:int}",
+               staff.attachment),
     ]
 
     async def http_error(request: Request, exc: HTTPException) -> Response:

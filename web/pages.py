@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from urllib.parse import quote
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -169,22 +168,7 @@ def attachment(site: Site, request: Request, form) -> Response:
         path = view.attachment(p["number"], p["seq"], p["index"])
     if path is None:
         return site.error(request, 404)
-    # always a download, never rendered here: a file's HTML must not run on our origin
-    # read whole: attachments are capped by the mail size limit, and the PostgreSQL
-    # backend keeps them in the database, not in a file to stream
-    data = site.deps.store.files.read(path)
-    return Response(data, media_type="application/octet-stream", headers={
-        "Content-Disposition": content_disposition(path.rsplit("/", 1)[-1]),
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with the name, percent-encoded (RFC 6266's filename*) when not plain
-    ASCII, so a name can never break out of the header."""
-    quoted = quote(filename)
-    if quoted == filename:
-        return f'attachment; filename="{filename}"'
-    return f"attachment; filename*=utf-8''{quoted}"
+    return site.download(path)
 
 
 def _preview(uow, site: Site, contact, account, now, tz, w) -> dict:

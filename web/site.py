@@ -5,6 +5,7 @@ the cookies it needs."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -104,6 +105,24 @@ class Site:
         return self.render(request, "error.html", None, status, status_code=status,
                            message=self.words(request)._(text))
 
+    def download(self, path: str) -> Response:
+        """A stored file, always as a download, never rendered here: a file's HTML must
+        not run on our origin. Read whole: attachments are capped by the mail size
+        limit, and the PostgreSQL backend keeps them in the database, not in a file."""
+        data = self.deps.store.files.read(path)
+        return Response(data, media_type="application/octet-stream", headers={
+            "Content-Disposition": content_disposition(path.rsplit("/", 1)[-1]),
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
     def to_sign_in(self, request: Request) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/?next={target}", status_code=303)
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the name, percent-encoded (RFC 6266's filename*) when not plain
+    ASCII, so a name can never break out of the header."""
+    quoted = quote(filename)
+    if quoted == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quoted}"

@@ -120,6 +120,28 @@ class Words:
         return {"mail": self._("mail"), "web": self._("support center"),
                 "phone": self._("phone")}.get(channel, channel)
 
+    def clock_name(self, clock: str) -> str:
+        return self._("response") if clock == "response" else self._("resolution")
+
+    def mail_kind(self, kind: str) -> str:
+        """What a mail about a ticket was, for the staff page's timeline."""
+        return {
+            "ack": self._("acknowledgement to the customer"),
+            "agent_new": self._("new-ticket notice to the agents"),
+            "agent_reply": self._("the agent's answer, to the customer"),
+            "customer_reply": self._("notice of the customer's reply, to the agents"),
+            "resolved": self._("resolution notice to the customer"),
+            "reopened": self._("reopening notice to the customer"),
+            "sla_warning": self._("SLA warning to the agents"),
+            "sla_breach": self._("SLA breach notice"),
+            "bounce_notice": self._("notice of an undeliverable mail"),
+            "command_error": self._("notice of commands that could not be carried out"),
+        }.get(kind, kind)
+
+    def mail_status(self, status: str) -> str:
+        return {"pending": self._("queued"), "sent": self._("sent"),
+                "failed": self._("failed")}.get(status, status)
+
     def clock_state(self, css: str, best_effort: bool) -> str:
         label = {"ok": self._("on time"), "risk": self._("at risk"), "late": self._("overdue"),
                  "met": self._("met"), "none": self._("no target")}[css]

@@ -3,7 +3,8 @@ out, the support center on a free port) and a real headless Chromium driven by S
 
 A contact signs in with the link from the mail at the sink, lists and opens his
 tickets, replies (the agent gets the notice), opens a new ticket (the acknowledgement
-arrives) and signs out; a manager signs in and looks at the staff overview. Each page
+arrives) and signs out; a contact who reads Spanish sees his pages in Spanish; a
+manager signs in, looks at the staff overview and opens one ticket's staff page. Each page
 is saved as a screenshot ($INTAKEBOT_SCREENSHOTS, else the test's tmp_path).
 Without Chromium the test is skipped on a laptop and fails when CI=true.
 """
@@ -260,4 +261,15 @@ def test_a_contact_and_a_manager_walk_the_support_center(desk):
     assert "overdue" in page
     assert d.find_elements(By.CSS_SELECTOR, "svg rect")
     desk.shot("9-staff")
+
+    # one ticket's staff page: the whole timeline, the internal note and addresses too
+    d.find_element(By.LINK_TEXT, f"#{number}").click()
+    desk.wait(lambda drv: drv.current_url.endswith(f"/staff/tickets/{number}"))
+    page = desk.text()
+    assert "Timeline" in page and "Alice Arias <alice@acme.example>" in page
+    assert f"Internal note by Ana Ruiz <{ANA}>" in page and "cache was full" in page
+    assert f"Ana Ruiz <{ANA}> answered the customer" in page
+    assert "Still failing for the March report." in page
+    assert "Mail: acknowledgement to the customer" in page
+    desk.shot("12-staff-ticket")
     desk.submit("/logout")

@@ -8,9 +8,19 @@ Accounts (tests/mailfactory.py): acme on standard (Alice, Bob), globex on plus
 
 from __future__ import annotations
 
+import html
+import re
+
 from tests import mailfactory as mf
 from tests.mailfactory import ALICE, ANA, CAROL, DAVE, LUIS
 from tests.web_helpers import BOSS, Desk, body, csrf
+
+
+def text_of(response) -> str:
+    """The page's text as a person reads it: each block apart, entities read."""
+    page = re.sub(r"<style>.*?</style>", "", response.text, flags=re.S)
+    page = re.sub(r"</?(?:strong|a|span)\b[^>]*>", "", page)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_another_account_s_ticket_and_files_answer_404(desk, alice):
@@ -54,6 +64,67 @@ def test_staff_get_the_overview_and_contacts_do_not(desk, alice):
     assert alice.get("/staff").status_code == 404
 
 
+def test_the_staff_ticket_page_is_for_staff_only(desk, alice):
+    number = desk.ticket_by_mail(ALICE, "Search is slow", attachments=[("trace.log", b"12:00")])
+    boss, agent, stranger = desk.client(), desk.client(), desk.client()
+    desk.sign_in(boss, BOSS)
+    desk.sign_in(agent, ANA)
+
+    assert boss.get(f"/staff/tickets/{number}").status_code == 200
+    assert agent.get(f"/staff/tickets/{number}").status_code == 200
+    assert agent.get(f"/staff/tickets/{number}/files/1/0").content == b"12:00"
+    # a contact, even on his own account's ticket: the staff pages do not exist for him
+    for path in (f"/staff/tickets/{number}", f"/staff/tickets/{number}/files/1/0"):
+        response = alice.get(path)
+        assert response.status_code == 404, path
+        assert "trace.log" not in response.text and "Search is slow" not in response.text
+    for path in ("/staff/tickets/99999", f"/staff/tickets/{number}/files/1/5",
+                 f"/staff/tickets/{number}/files/9/0"):
+        assert boss.get(path).status_code == 404, path
+    assert stranger.get(f"/staff/tickets/{number}").headers["location"] == \
+        f"/?next=/staff/tickets/{number}"
+
+
+def test_the_staff_ticket_page_shows_the_whole_timeline(desk, alice):
+    number = desk.ticket_by_mail(ALICE, "Search is slow", "It takes a minute.\n",
+                                 cc=[mf.BOB, "outsider@elsewhere.example"])
+    desk.later(minutes=30)
+    desk.agent_says(number, "Clear the cache, please.\n#assign Luis\n#severity critical\n"
+                            "#note she is a VIP")
+    page = alice.get(f"/tickets/{number}")
+    alice.post(f"/tickets/{number}/reply", data={"csrf": csrf(page.text), "text": "Still slow."})
+    boss = desk.client()
+    desk.sign_in(boss, BOSS)
+
+    overview = boss.get("/staff").text
+    assert f'href="/staff/tickets/{number}"' in overview
+    text = text_of(boss.get(f"/staff/tickets/{number}"))
+
+    assert "Requester Alice Arias <alice@acme.example>" in text
+    assert "Channel mail" in text and "Account acme (plan standard)" in text
+    assert "Cc Bob Blanco <bob@acme.example>" in text
+    # the clocks: answered at 11:30, critical on standard (8 business hours)
+    assert "First response due Tue 3 Mar 2026, 19:00 · met · done Tue 3 Mar 2026, 11:30" in text
+    assert "Received from Alice Arias <alice@acme.example> (mail)" in text
+    assert "It takes a minute." in text and "Clear the cache, please." in text
+    assert "Ana <ana@vendor.example> answered the customer · the first response" in text
+    # what the customer never sees: commands, what they changed, the note, staff mail
+    assert "Ana <ana@vendor.example> assigned it to Luis internal" in text
+    assert "Severity changed from major to critical" in text
+    assert "Internal note by Ana <ana@vendor.example> internal she is a VIP" in text
+    assert "Alice Arias <alice@acme.example> replied" in text and "Still slow." in text
+    assert "new-ticket notice to the agents To: Ana <ana@vendor.example>, " \
+        "Luis <luis@vendor.example>" in text
+    assert "acknowledgement to the customer To: Alice Arias <alice@acme.example> · " \
+        "Cc: Bob Blanco <bob@acme.example> · queued" in text
+    assert "notice of the customer's reply, to the agents To: Luis <luis@vendor.example>" \
+        in text
+    # the writer left the outsider off the customer's mail: the staff see whom and why
+    assert "Left out: outsider@elsewhere.example" in text
+    assert text.index("Received from") < text.index("answered the customer") \
+        < text.index("replied")
+
+
 def test_markup_in_subjects_and_bodies_is_shown_as_text(desk, alice):
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
     number = desk.ticket_by_mail(ALICE, f"Broken {evil}", f"It says {evil}\n")
@@ -66,6 +137,7 @@ def test_markup_in_subjects_and_bodies_is_shown_as_text(desk, alice):
     staff = desk.client()
     desk.sign_in(staff, ANA)
     assert "<script>alert" not in staff.get("/staff").text
+    assert "<script>alert" not in staff.get(f"/staff/tickets/{number}").text
 
 
 def test_the_conversation_shows_what_the_customer_saw_and_nothing_internal(desk, alice):

@@ -201,6 +201,26 @@ def test_the_desk_s_language_is_the_default_and_staff_read_it(tmp_path):
         desk.close()
 
 
+def test_a_ticket_s_staff_page_in_spanish(tmp_path):
+    desk = Desk(tmp_path / "data", language="es")
+    try:
+        number = desk.ticket_by_mail(ALICE, "Búsqueda lenta")
+        desk.agent_says(number, "Borre la caché.\n#note cliente importante")
+        boss = desk.client()
+        desk.sign_in(boss, BOSS)
+        text = body(boss.get(f"/staff/tickets/{number}")).replace("&lt;", "<") \
+            .replace("&gt;", ">")
+        assert "Historial" in text and "Solicitante Alice Arias <alice@acme.example>" in text
+        assert "Canal correo" in text
+        assert "Nota interna de Ana <ana@vendor.example> interno cliente importante" in text
+        assert "Correo: aviso de ticket nuevo a los agentes Para: Ana <ana@vendor.example>" \
+            in text
+        assert "Ana <ana@vendor.example> respondió al cliente · la primera respuesta" in text
+        assert "Primera respuesta vencimiento: jue, 5 mar 2026, 11:00 · cumplido" in text
+    finally:
+        desk.close()
+
+
 def test_times_are_in_the_contact_s_zone_and_language(desk):
     set_contact(desk, ALICE, language="es", timezone="America/Mexico_City")
     desk.ticket_by_mail(ALICE, "[blocker] Portal caído")
