@@ -2,12 +2,17 @@
 
 Fills one pymap (or Dovecot) with N mixed messages (`bench/mails.py`), measures the floor
 (bare imapclient fetch + mail-parser parse, `bench_fetch.measure_floor`) on them, then runs
-`Poller.poll_once` (batch 200) on a fresh store in a temp folder over the same messages:
-fetch, archive, parse, handle, commit, move to Processed. Prints both rates and the ratio;
-with --profile (or when intake is slower than 1.5x the floor) it refills the server and
+`Poller.poll_once` (batch 200) on a fresh store over the same messages: fetch, archive,
+parse, handle, commit, move to Processed. Prints the rates and the ratios; with
+--profile (or when intake is slower than 1.5x the floor) it refills the server and
 prints the top costs of a second intake pass under cProfile.
 
-    python3 bench/bench_intake.py [--n 2000] [--batch 200] [--server pymap|dovecot] [--profile]
+--backend postgresql (or both) runs intake on a private PostgreSQL cluster on loopback
+as well, with fsync on, as a server a desk relies on would run, beside the data folder
+on the same mails in the same run.
+
+    python3 bench/bench_intake.py [--n 2000] [--batch 200] [--server pymap|dovecot]
+        [--backend tinydb|postgresql|both] [--profile]
 """
 
 from __future__ import annotations
@@ -55,10 +60,17 @@ def seed(store: Store, now: datetime) -> None:
 
 
 def run_intake(server, data_dir: Path, batch: int,
-               profiler: cProfile.Profile | None = None) -> tuple[float, Counter, int]:
-    """One timed `poll_once` over everything in INBOX: (seconds, outcomes, tickets)."""
+               profiler: cProfile.Profile | None = None,
+               dsn: str | None = None) -> tuple[float, Counter, int]:
+    """One timed `poll_once` over everything in INBOX: (seconds, outcomes, tickets).
+    With `dsn`, on that (migrated, empty) PostgreSQL database instead of `data_dir`."""
     now = datetime.now(UTC)
-    store = Store.open(data_dir)
+    if dsn is None:
+        store = Store.open(data_dir)
+    else:
+        from store.pg.db import PgStore
+
+        store = PgStore(dsn, data_dir)
     try:
         seed(store, now)
         settings = IntakeSettings(support_addresses=(SUPPORT,), support_domain="vendor.example",
@@ -87,6 +99,21 @@ def run_intake(server, data_dir: Path, batch: int,
     return seconds, Counter(h.outcome for h in handled), tickets
 
 
+_CLUSTERS: list = []
+
+
+def postgresql_database(tmp: str) -> str:
+    """A private cluster with fsync on (tests/pgcluster.py) and a migrated database."""
+    from store.pg.migrate import upgrade
+    from tests.pgcluster import start_cluster
+
+    cluster = start_cluster(durable=True)
+    _CLUSTERS.append(cluster)
+    dsn = cluster.create_database()
+    upgrade(dsn)
+    return dsn
+
+
 def profile(server, raws: list[bytes], batch: int, top: int = 25) -> str:
     server.clear()
     fill(server, raws)
@@ -107,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--floor-repeat", type=int, default=3, help="floor passes (default 3)")
     ap.add_argument("--server", choices=["pymap", "dovecot"], default="pymap")
     ap.add_argument("--profile", action="store_true", help="always profile an intake pass")
+    ap.add_argument("--backend", choices=["tinydb", "postgresql", "both"], default="tinydb")
     args = ap.parse_args(argv)
     logging.getLogger("mailparser").setLevel(logging.ERROR)
     logging.getLogger("intakebot").setLevel(logging.WARNING)
@@ -116,22 +144,37 @@ def main(argv: list[str] | None = None) -> int:
     try:
         fill(server, raws)
         floors = [measure_floor(server, batch=args.batch) for _ in range(args.floor_repeat)]
-        with tempfile.TemporaryDirectory(prefix="intakebot-bench-") as tmp:
-            seconds, outcomes, tickets = run_intake(server, Path(tmp) / "data", args.batch)
-        left = len(server.uids("INBOX"))
         floor = statistics.median(f.rate for f in floors)
-        rate = args.n / seconds
-        ratio = floor / rate
         print(f"{args.n} mixed messages on {args.server}, batch {args.batch}")
         print("floor (imapclient fetch + mail-parser parse): "
               + ", ".join(f"{f.rate:.0f}" for f in floors) + f" msgs/s; median {floor:.0f}")
-        print(f"intake (IMAP -> committed tickets, moved): {seconds:.2f} s = {rate:.0f} msgs/s")
-        print(f"ratio floor/intake: {ratio:.2f}x")
-        print("outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
-              + f"; tickets {tickets}; left in INBOX {left}")
-        if left or sum(outcomes.values()) != args.n:
-            print("WARNING: not every message was handled", file=sys.stderr)
-            return 1
+        backends = ["tinydb", "postgresql"] if args.backend == "both" else [args.backend]
+        rates = {}
+        for n, backend in enumerate(backends):
+            if n:
+                server.clear()
+                fill(server, raws)
+            with tempfile.TemporaryDirectory(prefix="intakebot-bench-") as tmp:
+                dsn = postgresql_database(tmp) if backend == "postgresql" else None
+                try:
+                    seconds, outcomes, tickets = run_intake(server, Path(tmp) / "data",
+                                                            args.batch, dsn=dsn)
+                finally:
+                    if dsn is not None:
+                        _CLUSTERS.pop().close()
+            left = len(server.uids("INBOX"))
+            rate = rates[backend] = args.n / seconds
+            ratio = floor / rate
+            print(f"intake on {backend} (IMAP -> committed tickets, moved): {seconds:.2f} s = "
+                  f"{rate:.0f} msgs/s; floor/intake {ratio:.2f}x")
+            print("  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+                  + f"; tickets {tickets}; left in INBOX {left}")
+            if left or sum(outcomes.values()) != args.n:
+                print("WARNING: not every message was handled", file=sys.stderr)
+                return 1
+        if len(rates) == 2:
+            print(f"postgresql/tinydb: {rates['postgresql'] / rates['tinydb']:.2f}")
+        ratio = floor / rates[backends[0]]
         if args.profile or ratio > SLOWER_THAN_FLOOR:
             print(f"\nintake is {ratio:.2f}x slower than the floor; cProfile of a second pass:")
             print(profile(server, raws, args.batch))

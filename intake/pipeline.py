@@ -67,7 +67,9 @@ class Pipeline:
         now = self.clock()
         handled: list[Handled] = []
         with self.store.deferred_sync() as files_sync:
-            shas = [item.archived or self.store.archive.put(item.raw) for item in batch]
+            new = self.store.archive.put_many([i.raw for i in batch if not i.archived])
+            fresh = iter(new)
+            shas = [item.archived or next(fresh) for item in batch]
             with self.store.unit_of_work() as uow:
                 for item, sha in zip(batch, shas, strict=True):
                     handled.append(self._one(uow, item, sha, now))

@@ -50,7 +50,7 @@ class Poller:
         """One batch from the server, archived (without waiting for the disk) on arrival."""
         result = self.mailbox.fetch_new(after, validity, self.batch_size, self.max_bytes)
         with self.pipeline.store.deferred_sync(flush=False):
-            shas = [self.pipeline.store.archive.put(m.raw) for m in result.messages]
+            shas = self.pipeline.store.archive.put_many([m.raw for m in result.messages])
         return result, shas
 
     def poll_once(self) -> list[Handled]:

@@ -114,6 +114,10 @@ class RawArchive:
                 _replace(path, raw)
         return sha
 
+    def put_many(self, raws: list[bytes]) -> list[str]:
+        """`put` each (a batch from the mailbox), in order."""
+        return [self.put(raw) for raw in raws]
+
     def get(self, sha: str) -> bytes:
         try:
             return self.path(sha).read_bytes()

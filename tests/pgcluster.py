@@ -27,7 +27,10 @@ def pg_bin() -> Path | None:
 
 
 class PgCluster:
-    def __init__(self) -> None:
+    """`durable` keeps the server's fsync on (benchmarks); tests run without it."""
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.bin = pg_bin()
         if self.bin is None:
             raise ServerUnavailable("PostgreSQL is not installed (apt-get install postgresql)")
@@ -51,9 +54,10 @@ class PgCluster:
     def start(self) -> None:
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U",
                   self.user, "-E", "UTF8", "--no-locale")
-        options = (f"-k {self.base} -p {self.port} -c listen_addresses={LOOPBACK} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c max_connections=200")
+        options = f"-k {self.base} -p {self.port} -c listen_addresses={LOOPBACK} " \
+            "-c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                   "-l", str(self.base / "server.log"), "-w", "-t", "60", "start")
 
@@ -77,8 +81,8 @@ class PgCluster:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def start_cluster() -> PgCluster:
-    cluster = PgCluster()
+def start_cluster(durable: bool = False) -> PgCluster:
+    cluster = PgCluster(durable)
     try:
         cluster.start()
     except BaseException:

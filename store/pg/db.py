@@ -96,16 +96,17 @@ class PgUnitOfWork:
             self._conn = None
             self._store._give_back(conn)
             raise
-        self.accounts = repos.Accounts(conn)
-        self.contacts = repos.Contacts(conn)
-        self.tickets = repos.Tickets(conn)
-        self.events = repos.Events(conn)
-        self.outbox = repos.Outbox(conn)
-        self.cursors = repos.Cursors(conn)
-        self.inbound = repos.Inbound(conn)
-        self.sent_alerts = repos.SentAlerts(conn)
-        self.sign_ins = repos.SignIns(conn)
-        self.sessions = repos.Sessions(conn)
+        cache = self._cache = repos.UnitCache()
+        self.accounts = repos.Accounts(conn, cache)
+        self.contacts = repos.Contacts(conn, cache)
+        self.tickets = repos.Tickets(conn, cache)
+        self.events = repos.Events(conn, cache)
+        self.outbox = repos.Outbox(conn, cache)
+        self.cursors = repos.Cursors(conn, cache)
+        self.inbound = repos.Inbound(conn, cache)
+        self.sent_alerts = repos.SentAlerts(conn, cache)
+        self.sign_ins = repos.SignIns(conn, cache)
+        self.sessions = repos.Sessions(conn, cache)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -120,11 +121,13 @@ class PgUnitOfWork:
     def commit(self) -> None:
         conn = self._active()
         conn.commit()
+        self._cache.clear()  # others may write before the lock is taken again
         _serialise(conn)  # the unit goes on in a new transaction, still alone
 
     def rollback(self) -> None:
         conn = self._active()
         conn.rollback()
+        self._cache.clear()
         _serialise(conn)
 
     @contextmanager
@@ -137,6 +140,7 @@ class PgUnitOfWork:
         try:
             yield
         except BaseException:
+            self._cache.clear()
             if not conn.closed:
                 conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
             raise
