@@ -1,10 +1,10 @@
 """Severity triage on the labelled corpora: accuracy and blocker recall on the tuning part
 and on the held-out part, apart, by level and by language; and the cost per mail.
 
-Two figures per row. "reading" is what the coverage page's definitions give for the
-mail, the level the corpora are labelled with. "opened" is the level intake opens the
-ticket with: the same, except that a customer's explicit tag ("Severity: blocker")
-wins, and the corpora label such a line as a request.
+The level scored is the one intake opens the ticket with: what the coverage page's
+definitions give for the mail, the level the corpora are labelled with. A customer's
+explicit tag ("Severity: blocker") is only a request beside it, and the corpora label
+such a line as one.
 
 The held-out file is only scored here, in aggregate: its misses are not listed, so that
 nobody tunes against it. --misses lists the tuning part's. --tuning-only leaves the
@@ -61,14 +61,9 @@ def baseline(rev: str):
     return module.infer
 
 
-def levels(infer: Callable, mail: dict) -> tuple[str, str]:
-    """(the definitions' reading, the level the ticket opens with)."""
-    result = infer(mail["subject"], mail["body"], mail.get("headers"))
-    opened = result.severity.value
-    if getattr(result, "requested", None) is None:
-        return opened, opened
-    assessed = getattr(result, "assessed", None) or Severity.MAJOR
-    return Severity(assessed).value, opened
+def level(infer: Callable, mail: dict) -> str:
+    """The level the ticket opens with."""
+    return infer(mail["subject"], mail["body"], mail.get("headers")).severity.value
 
 
 def share(rows: list[tuple[dict, str]]) -> str:
@@ -85,36 +80,27 @@ def recall(rows: list[tuple[dict, str]]) -> str:
 
 def report(infer: Callable, label: str, show_misses: bool, parts: dict) -> None:
     print(f"\n== {label}")
-    print(f"{'':28}{'reading':>16}{'opened':>16}   blocker recall (reading, opened)")
+    print(f"{'':28}{'accuracy':>16}   blocker recall")
     for part, files in parts.items():
-        rows_r: list[tuple[dict, str]] = []
-        rows_o: list[tuple[dict, str]] = []
+        rows: list[tuple[dict, str]] = []
         for name in files:
             if not (DATA / name).exists():
                 print(f"{part:9}{name:19}   missing (not written yet)")
                 continue
             mails = load(name)
-            got = [levels(infer, m) for m in mails]
-            r = [(m, g[0]) for m, g in zip(mails, got, strict=True)]
-            o = [(m, g[1]) for m, g in zip(mails, got, strict=True)]
-            rows_r += r
-            rows_o += o
-            print(f"{part:9}{name:19}{share(r):>16}{share(o):>16}   {recall(r)}  {recall(o)}")
-        if not rows_r:
+            got = [(m, level(infer, m)) for m in mails]
+            rows += got
+            print(f"{part:9}{name:19}{share(got):>16}   {recall(got)}")
+        if not rows:
             continue
-        print(f"{part:9}{'all':19}{share(rows_r):>16}{share(rows_o):>16}   "
-              f"{recall(rows_r)}  {recall(rows_o)}")
+        print(f"{part:9}{'all':19}{share(rows):>16}   {recall(rows)}")
         for sev in Severity:
-            pick = [i for i, (m, _) in enumerate(rows_r) if m["expected"] == sev]
-            print(f"{'':11}{sev.value:17}{share([rows_r[i] for i in pick]):>16}"
-                  f"{share([rows_o[i] for i in pick]):>16}")
+            print(f"{'':11}{sev.value:17}{share([r for r in rows if r[0]['expected'] == sev]):>16}")
         for lang in ("en", "es"):
-            pick = [i for i, (m, _) in enumerate(rows_r) if m["lang"] == lang]
-            print(f"{'':11}{lang:17}{share([rows_r[i] for i in pick]):>16}"
-                  f"{share([rows_o[i] for i in pick]):>16}   "
-                  f"{recall([rows_r[i] for i in pick])}  {recall([rows_o[i] for i in pick])}")
+            pick = [r for r in rows if r[0]["lang"] == lang]
+            print(f"{'':11}{lang:17}{share(pick):>16}   {recall(pick)}")
         if show_misses and part == "tuning":
-            for m, got in rows_r:
+            for m, got in rows:
                 if got != m["expected"]:
                     print(f"{'':11}miss {m['id']}: expected {m['expected']}, read {got}")
 

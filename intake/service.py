@@ -38,9 +38,12 @@ class Request:
     at: datetime  # when the desk received it: the SLA clocks start here
     channel: Channel = Channel.MAIL
     headers: Mapping[str, str] = field(default_factory=dict)  # a mail's, for severity hints
-    # chosen by the customer (support center) or the agent who logs a call; else inferred
+    # chosen by the customer (support center) or the agent who logs a call; else assessed
     severity: Severity | None = None
     severity_why: str = ""
+    # a severity the customer asks for (a tag in the mail is found by the assessment):
+    # recorded and shown to the agents, who decide; the ticket opens at the assessed level
+    severity_requested: Severity | None = None
     opened_by: str | None = None  # the agent (or operator) who opens it for the customer
     force: bool = False  # open it although the plan does not include the channel
 
@@ -57,6 +60,7 @@ class Assessment:
     due: Deadlines
     refused: str | None = None  # the plan does not include the channel (and no force)
     forced: str | None = None   # it did not, and the ticket was opened anyway
+    severity_requested: Severity | None = None  # the customer's tag: for the agents
 
     @property
     def opens(self) -> bool:
@@ -67,12 +71,19 @@ def assess(uow, policy: Policy, account: Account, request: Request) -> Assessmen
     """The decisions for `request` on `account`, changing nothing (the support center's
     new-ticket form shows them before the customer submits)."""
     plan = policy.plan(account.plan)
+    requested = request.severity_requested
     if request.severity is not None:
         severity, reason = Severity(request.severity), request.severity_why or "chosen"
     else:
         guess = infer(request.subject, request.text, request.headers,
                       extra_rules=policy.severity_rules, default=policy.default_severity)
-        severity, reason = guess.severity, guess.reason
+        if guess.requested is not None and request.opened_by:
+            # an agent who opens it for a customer decides its level, by tag or #severity
+            severity, reason = guess.requested, guess.request
+        else:
+            # the definitions' reading; a customer's "Severity: blocker" is asked for
+            severity, reason = guess.severity, guess.reason
+            requested = requested or guess.requested
     status = quota_for(uow, policy.plans, policy.tz, account, request.at)
     decision = quota_decision(status, severity,
                               on_exhausted=account.overage_policy or policy.on_exhausted,
@@ -85,7 +96,8 @@ def assess(uow, policy: Policy, account: Account, request: Request) -> Assessmen
             forced = f"{channel.reason}; opened anyway by {request.opened_by or 'the operator'}"
         else:
             refused = channel.reason
-    return Assessment(account, plan, severity, reason, decision, due, refused, forced)
+    return Assessment(account, plan, severity, reason, decision, due, refused, forced,
+                      Severity(requested) if requested else None)
 
 
 def opening_change(assessment: Assessment, request: Request, *, mail: Inbound, now: datetime,
@@ -93,8 +105,11 @@ def opening_change(assessment: Assessment, request: Request, *, mail: Inbound, n
                    language: str | None = None) -> Change:
     """The lifecycle's new ticket for an assessed request that opens."""
     a, status = assessment, assessment.quota.status
-    # the language is passed on only when known: older lifecycles do not take it
+    # the language and a request are passed on only when known: older lifecycles do not
+    # take them
     extra = {"language": language} if language else {}
+    if a.severity_requested is not None:
+        extra["severity_requested"] = a.severity_requested
     return lifecycle.open_ticket(
         account=a.account.name, requester=request.contact.email, cc=cc,
         subject=request.subject, severity=a.severity, severity_reason=a.severity_reason,
@@ -166,8 +181,7 @@ def requested_severity(text: str, ticket: Ticket) -> Severity | None:
     """A severity the customer asked for with an explicit tag ("Severity: blocker")."""
     # only the customer's new lines count: a reply's subject repeats the original
     # tag, and an agent's change must not be undone by "any news?"
-    guess = infer("", text, None, default=ticket.severity)
-    return guess.severity if guess.confidence >= 1.0 else None
+    return infer("", text, None, default=ticket.severity).requested
 
 
 def customer_reply(uow, writer: OutboxWriter, ticket: Ticket, mail: Inbound, *,

@@ -81,7 +81,7 @@ def sla(ctx: Context, plan_name: str, severity: str, created: str, as_json: bool
 @pass_ctx
 def severity(ctx: Context, subject: str | None, body: str | None, path: Path | None,
              as_json: bool) -> None:
-    """Infer a mail's severity as intake would."""
+    """Assess a mail's severity as intake would (a customer's tag is only a request)."""
     from intakebot.app import build_policy
     from rules.severity import infer
 
@@ -106,13 +106,22 @@ def severity(ctx: Context, subject: str | None, body: str | None, path: Path | N
     policy = build_policy(ctx.config)
     result = infer(subject or "", body or "", headers, extra_rules=policy.severity_rules,
                    default=policy.default_severity)
+    requested = result.requested.value if result.requested else None
     if as_json:
+        # the reading's parts too: what is affected, for whom, what still works
         click.echo(json.dumps({"severity": result.severity.value, "reason": result.reason,
-                               "confidence": round(result.confidence, 2)}, indent=2))
+                               "confidence": round(result.confidence, 2),
+                               "affected": result.affected or None,
+                               "scope": result.scope or None,
+                               "mitigation": result.mitigation or None,
+                               "requested": requested}, indent=2))
         return
     click.echo(f"{result.severity.value} (confidence {result.confidence:.2f})")
     click.echo(f"Why: {result.reason}")
     click.echo(f"Means: {SEVERITY_MEANINGS[result.severity]}")
+    if requested:
+        click.echo(f"Requested: {requested} ({result.request}): a request for the agents; "
+                   f"the ticket opens at {result.severity.value}")
 
 
 COMMANDS = [sla, severity]

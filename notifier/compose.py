@@ -24,12 +24,13 @@ agent_new (agents)       tz, account str, plan str, requester_name str,
                          body str, severity str, severity_reason str,
                          created_at dt, response_due dt, response_best_effort
                          bool, resolution_due dt|None, attachments? list[str],
-                         overage? bool
+                         overage? bool, severity_requested? str (the customer's
+                         tag, where it differs from severity)
 agent_reply (requester   tz, agent_name str, requester_name str, subject str,
   + cc)                  body str, waiting_on_customer? bool
 customer_reply           tz, account str, author_name str, author_email str,
   (assignee or agents)   subject str, body str, severity str, assignee str|None,
-                         received_at dt, reopened? bool
+                         received_at dt, reopened? bool, severity_requested? str
 refused_unauthorised     sender_name str, sender_email str, subject str,
   (sender)               account str|None (None: the domain is unknown),
                          contacts list[str] (NAMES of the account's authorised

@@ -180,7 +180,9 @@ class ContextBuilder:
                 "response_best_effort": bool(response and response.best_effort),
                 "resolution_due": ticket.resolution_due,
                 "attachments": [a.rsplit("/", 1)[-1] for a in row.payload.attachments],
-                "overage": ticket.overage}
+                "overage": ticket.overage,
+                # a row written before the field has none
+                "severity_requested": getattr(row.payload, "severity_requested", None)}
 
     def _customer_reply(self, uow, row, ticket):
         d = row.payload

@@ -155,11 +155,14 @@ def open_ticket(*, account: str, requester: str, cc: Sequence[str], subject: str
                 contract_year: date, overage: bool, quota_used: int, quota_included: int,
                 quota_extra: int, mail: Inbound, now: datetime,
                 channel: Channel = Channel.MAIL, forced: str | None = None,
-                opened_by: str | None = None, language: str | None = None) -> Change:
+                opened_by: str | None = None, language: str | None = None,
+                severity_requested: Severity | None = None) -> Change:
     """A new ticket for an authorised contact (number 0 until the store adds it).
 
     `channel` is how the request came (mail, the support center, a logged call);
-    `forced` says which entitlement it was opened without, and who decided so.
+    `forced` says which entitlement it was opened without, and who decided so;
+    `severity_requested` is a level the customer asked for ("Severity: blocker"): it is
+    noted and shown to the agents, who decide (`#severity LEVEL`), as on a reply.
     """
     # opened by an agent: the customer never saw the agent's mail, so it stays off
     # the customer's thread (it still finds the ticket for the agent's own replies)
@@ -181,9 +184,23 @@ def open_ticket(*, account: str, requester: str, cc: Sequence[str], subject: str
     ack = Ack(quota_used=quota_used + 1, quota_included=quota_included,
               quota_extra=quota_extra, quota_remaining=max(total - quota_used - 1, 0),
               overage=overage, opened_by=opened_by)
-    notice = AgentNew(text=mail.text, attachments=mail.attachments, opened_by=opened_by)
-    acknowledged = TicketEvent(EventKind.ACKNOWLEDGED, mail.at, {"to": requester})
-    return Change(ticket, (received, acknowledged), (ack, notice))
+    events = [received, TicketEvent(EventKind.ACKNOWLEDGED, mail.at, {"to": requester})]
+    if severity_requested is not None and severity_requested != severity:
+        events.append(_severity_request(mail, severity_requested, severity))
+    else:
+        severity_requested = None
+    notice = AgentNew(text=mail.text, attachments=mail.attachments, opened_by=opened_by,
+                      severity_requested=severity_requested.value if severity_requested
+                      else None)
+    return Change(ticket, tuple(events), (ack, notice))
+
+
+def _severity_request(mail: Inbound, wanted: Severity, now: Severity) -> TicketEvent:
+    # a request for the agents to decide on (`#severity LEVEL` accepts it), not a
+    # change: otherwise any customer could page managers by writing "Severity: blocker"
+    return TicketEvent(EventKind.NOTE, mail.at, {
+        "by": mail.sender, "severity_requested": wanted.value,
+        "text": f"customer asks for severity {wanted.value} (now {now.value})"})
 
 
 def reply_route(ticket: Ticket, at: datetime, reopen_days: int) -> ReplyRoute:
@@ -222,12 +239,7 @@ def customer_reply(ticket: Ticket, mail: Inbound, *, reopen_days: int, now: date
         events.append(TicketEvent(EventKind.REOPENED, mail.at, {"by": mail.sender}))
         notices.append(Reopened())
     if severity_requested is not None and severity_requested != ticket.severity:
-        # a request for the agents to decide on (`#severity LEVEL` accepts it), not a
-        # change: otherwise any customer could page managers by writing "Severity: blocker"
-        events.append(TicketEvent(EventKind.NOTE, mail.at, {
-            "by": mail.sender, "severity_requested": severity_requested.value,
-            "text": f"customer asks for severity {severity_requested.value} "
-                    f"(now {ticket.severity.value})"}))
+        events.append(_severity_request(mail, severity_requested, ticket.severity))
     else:
         severity_requested = None
     notices.append(CustomerReply(

@@ -81,6 +81,7 @@ class AgentNew(Notice):
     text: str
     attachments: tuple[str, ...] = ()
     opened_by: str | None = None
+    severity_requested: str | None = None  # the customer's tag, where it differs
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,14 +1,16 @@
 """Severity inference for a new support mail.
 
-A customer's explicit tag ("[critical]", "Severity: blocker") is their request and wins
-with confidence 1.0 (intake tells such requests apart by that). Otherwise the coverage
-page's definitions decide from what the sender's own words say is affected, for whom
-and what still works (rules/triage.py); rules from `[severity] rules` in the
-configuration add weight to a level; priority headers only tip a mail that says nothing.
+The coverage page's definitions decide from what the sender's own words say is
+affected, for whom and what still works (rules/triage.py); rules from `[severity]
+rules` in the configuration add weight to a level; priority headers only tip a mail
+that says nothing. A customer's explicit tag ("[critical]", "Severity: blocker") is a
+request for the agents (`requested`, `request`), never the level: otherwise anyone
+could page managers by writing "Severity: blocker".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -36,7 +38,8 @@ class Inference:
     confidence: float
     # the definitions' reading of the text (None: it says nothing the definitions use)
     assessed: Severity | None = None
-    requested: Severity | None = None  # the customer's explicit tag
+    requested: Severity | None = None  # the customer's explicit tag: a request, not the level
+    request: str = ""  # where it was said: 'explicit tag "Severity: blocker" in the body'
     affected: str = ""
     scope: str = ""
     mitigation: str = ""
@@ -156,21 +159,26 @@ def _header_hint(headers: Mapping[str, Any] | None) -> tuple[int, str] | None:
 
 def infer(subject: str, body: str, headers: Mapping[str, Any] | None = None, *,
           extra_rules: Iterable[Any] = (), default: Severity = Severity.MAJOR) -> Inference:
-    """The severity a new mail asks for, why (one line for agents), and how sure (0..1)."""
+    """The severity of a new mail by the definitions, why (one line for agents), how sure
+    (0..1), and the severity the customer asked for, if they did."""
     subject, default = subject or "", Severity(default)
     text = own_text(body or "", forwarded=is_forward(subject))
     reply = bool(REPLY_SUBJECT.match(subject))
     reading = triage.read(subject, text, reply=reply)
+    result = _assessed(reading, subject, text, headers, reply, extra_rules, default)
+    tagged = _explicit(subject, text)
+    if tagged is None:
+        return result
+    requested, said = tagged
+    return dataclasses.replace(result, requested=requested, request=said)
+
+
+def _assessed(reading: triage.Reading, subject: str, text: str,
+              headers: Mapping[str, Any] | None, reply: bool, extra_rules: Iterable[Any],
+              default: Severity) -> Inference:
     line = triage_reason.agent_line(reading) if reading.severity else ""
     parts = {"assessed": reading.severity, "affected": reading.affected,
              "scope": reading.scope, "mitigation": reading.mitigation}
-    tagged = _explicit(subject, text)
-    if tagged:
-        requested, why = tagged
-        if reading.severity and reading.severity is not requested:
-            why += f"; the mail itself reads as {line}"
-        return Inference(requested, why, 1.0, requested=requested, **parts)
-
     scores: dict[Severity, float] = {}
     if reading.severity:
         scores[reading.severity] = CLEAR_WEIGHT if reading.clear else UNCLEAR_WEIGHT

@@ -176,7 +176,8 @@ def test_missing_option_is_a_usage_error(cli, failure, missing):
 
 # -- severity
 
-SEVERITY_KEYS = {"severity", "reason", "confidence"}
+SEVERITY_KEYS = {"severity", "reason", "confidence", "affected", "scope", "mitigation",
+                 "requested"}
 
 
 def severity_json(cli, *args):
@@ -195,11 +196,22 @@ def test_outage_in_english_is_a_blocker(cli):
     assert data["reason"]
 
 
-def test_explicit_tag_wins_and_is_named_in_the_reason(cli):
+def test_an_explicit_tag_is_a_request_beside_the_reading(cli):
     data = severity_json(cli, "--subject", "[Trivial] everything is down",
                          "--body", "The service is unavailable for everyone.")
-    assert data["severity"] == "trivial"
-    assert "[Trivial]" in data["reason"]
+    assert (data["severity"], data["requested"]) == ("blocker", "trivial")
+    assert data["reason"] == "blocker: the service is unavailable for every user"
+    assert (data["affected"], data["scope"], data["mitigation"]) == ("service", "all", None)
+
+
+def test_the_reason_names_what_is_affected_for_whom_and_what_still_works(cli):
+    data = severity_json(cli, "--subject", "No podemos crear documentos",
+                         "--body", "Crear documentos falla a todos los usuarios desde las "
+                                   "9:00. Lo demás funciona.")
+    assert data["severity"] == "critical" and data["requested"] is None
+    assert data["reason"] == ("critical: creating documents fails for every user; the rest of "
+                              "the service works")
+    assert (data["affected"], data["scope"], data["mitigation"]) == ("create", "all", "rest")
 
 
 def test_spanish_outage_is_a_blocker(cli):
@@ -208,10 +220,12 @@ def test_spanish_outage_is_a_blocker(cli):
     assert data["severity"] == "blocker"
 
 
-def test_spanish_severity_line_is_an_explicit_tag(cli):
-    data = severity_json(cli, "--subject", "Problema con documentos",
-                         "--body", "Hola,\n\nGravedad: crítica\n\nNo podemos abrir documentos.\n")
-    assert data["severity"] == "critical"
+def test_spanish_severity_line_is_an_explicit_tag_a_request(cli):
+    data = severity_json(cli, "--subject", "Problema con el buscador",
+                         "--body", "Hola,\n\nGravedad: crítica\n\nEl buscador no devuelve "
+                                   "nada a nadie; el resto funciona.\n")
+    assert (data["severity"], data["requested"]) == ("major", "critical")
+    assert data["reason"] == "major: search fails for every user; the rest of the service works"
 
 
 def test_spanish_question_is_trivial(cli):
@@ -231,14 +245,16 @@ def test_file_subject_can_be_overridden(cli, write_eml):
     path = write_eml("q.eml", "alice@acme.example", "A question",
                      "Hello,\n\nHow do I change my password?\n")
     data = severity_json(cli, "--file", path, "--subject", "[Critical] override")
-    assert data["severity"] == "critical"
+    assert (data["severity"], data["requested"]) == ("trivial", "critical")
 
 
 def test_severity_text_output(cli):
-    ran = cli("severity", "--subject", "[Major] slow exports")
+    ran = cli("severity", "--subject", "[Blocker] slow exports")
     assert ran.code == 0
     assert ran.out.startswith("major")
     assert "moderate impact" in ran.out
+    assert 'Requested: blocker (explicit tag "[Blocker]" in the subject): a request for the ' \
+           "agents; the ticket opens at major" in ran.out
 
 
 def test_severity_without_input_is_a_usage_error(cli, failure):

@@ -55,7 +55,8 @@ def build_week(app, clock: FixedClock) -> dict[str, int]:
     t["T1"] = open_ticket(app, ALICE, "[blocker] Portal down")
     agent_mail(app, BOB, t["T0"], "Fixed the index.\n#resolve\n")
     clock.now = at(2026, 3, 2, 10, 30)
-    t["T3"] = open_ticket(app, CAROL, "[trivial] Where is the API doc?")
+    t["T3"] = open_ticket(app, CAROL, "[trivial] Where is the API doc?",
+                          "Hello,\n\nwhere can I find the API documentation?\n")
     clock.now = at(2026, 3, 2, 11, 0)
     t["T4"] = open_ticket(app, ALICE, "[major] Search is slow")
     clock.now = at(2026, 3, 2, 11, 30)

@@ -86,7 +86,8 @@ def test_escalation_timeline_over_christmas(tmp_path, smtp_sink):
     seed(app, clock())
     tickets = {
         "A": open_ticket(app, ALICE, "[blocker] Portal down for everyone"),
-        "B": open_ticket(app, CAROL, "[trivial] Question about the CSV export"),
+        "B": open_ticket(app, CAROL, "[trivial] Question about the CSV export",
+                         "Hello,\n\nhow do I export a folder to CSV?\n"),
         "C": open_ticket(app, DAN, "[critical] Cannot save documents"),
     }
     label = {n: name for name, n in tickets.items()}

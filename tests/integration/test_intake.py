@@ -477,6 +477,20 @@ def test_agent_opens_a_ticket_on_behalf_of_a_contact(intake):
     intake.assert_moved(processed=[raw])
 
 
+def test_an_agents_tag_on_a_ticket_opened_for_a_customer_sets_its_level(intake):
+    # the agent is staff: a tag there is their choice, not a customer's request
+    intake.deliver(mf.mail(ANA, "Phone call: audit export", f"#open {CAROL}\nSeverity: "
+                           "critical\nCarol phoned: the CSV export of the audit folder fails; "
+                           "they need it for the regulator today.\n"))
+
+    [handled] = intake.poll()
+
+    ticket = intake.ticket(handled.ticket)
+    assert ticket.severity == Severity.CRITICAL  # the reading alone would be major
+    assert ticket.severity_reason == 'explicit tag "Severity: critical" in the body'
+    assert "note" not in [k for k, _ in intake.events(ticket.number)]
+
+
 def test_agent_open_with_commands_applies_every_one_and_keeps_the_note_internal(intake):
     intake.deliver(mf.mail(ANA, "Phone call: search is slow",
                            f"#assign Luis\n#open {CAROL}\nCarol phoned: search takes "
@@ -777,7 +791,8 @@ def test_a_customers_severity_line_is_a_request_the_agents_decide_on(intake):
     [handled] = intake.poll(later + timedelta(minutes=1))
 
     assert handled.outcome == "customer_reply"
-    assert intake.ticket(ticket.number).severity == Severity.MAJOR  # unchanged until #severity
+    # unchanged until #severity (it opened at the reading: "every document fails to open")
+    assert intake.ticket(ticket.number).severity == ticket.severity == Severity.CRITICAL
     [notice] = intake.outbox("customer_reply")
     assert notice.payload.severity_requested == "blocker"
 

@@ -27,6 +27,7 @@ OPENED = at(2026, 3, 2, 11, 0)  # Monday, inside plus's window (10:00-17:00 Madr
 SPANISH = ("Hola:\n\nEl portal no carga desde esta mañana y no podemos trabajar con los "
            "documentos. ¿Pueden revisarlo, por favor?\n\nGracias,\nAlicia\n")
 ENGLISH = "Hello,\n\nthe portal does not load since this morning and we cannot work.\n"
+QUESTION = "Hello,\n\nhow do I add a colleague as a contact?\n"
 
 
 def flat(text: str) -> str:
@@ -161,8 +162,9 @@ def test_a_quota_refusal_tells_the_customer_plainly_and_the_desk_once_a_day(tmp_
     open_ticket(app, ALICE, "Portal question", ENGLISH)
     delivered(app, smtp_sink)
 
-    # a tagged level, so the refusal does not hang on inference (a blocker is accepted)
-    handled = ingest(app, raw_mail(CAROL, "[Trivial] Another question", ENGLISH))
+    # a question, so the refusal does not hang on an outage (a blocker is accepted); a
+    # "[Trivial]" tag would only be a request
+    handled = ingest(app, raw_mail(CAROL, "[Trivial] Another question", QUESTION))
     assert handled.outcome == "refused_quota"
     mails = delivered(app, smtp_sink)
     [refusal] = to(mails, CAROL)
@@ -176,7 +178,7 @@ def test_a_quota_refusal_tells_the_customer_plainly_and_the_desk_once_a_day(tmp_
     assert "intakebot account add-tickets acme N" in flat(text_of(told))
 
     # the same day, another refusal: the customer hears again, the desk does not
-    ingest(app, raw_mail(ALICE, "[Trivial] And another", ENGLISH))
+    ingest(app, raw_mail(ALICE, "[Trivial] And another", QUESTION))
     assert [m["X-Intakebot-Kind"] for m in delivered(app, smtp_sink)] == ["refused_quota"]
     app.close()
 
@@ -191,7 +193,7 @@ def test_the_accounts_own_managers_hear_of_its_quota_instead_of_every_manager(tm
         uow.accounts.update(account)
         uow.commit()
     open_ticket(app, ALICE, "Portal question", ENGLISH)
-    ingest(app, raw_mail(CAROL, "[Trivial] Another question", ENGLISH))
+    ingest(app, raw_mail(CAROL, "[Trivial] Another question", QUESTION))
     [told] = [m for m in delivered(app, smtp_sink) if m["X-Intakebot-Kind"] == "quota_exhausted"]
     assert sorted(a.addr_spec for a in told["To"].addresses) == \
         sorted([ANN, BOB, "sales@vendor.example"])
@@ -227,4 +229,71 @@ def test_the_notice_of_a_customers_reply_is_not_titled_as_a_reply_to_another_not
     customer_mail(app, ALICE, number, "Any news?\n")
     [notice] = [m for m in delivered(app, smtp_sink) if m["X-Intakebot-Kind"] == "customer_reply"]
     assert notice["Subject"] == f"Customer replied, acme: Portal question [#{number}]"
+    app.close()
+
+
+# -- a customer's severity tag is a request: the ticket opens at the assessed level --------
+
+
+def _opened_with_a_tag(app, smtp_sink, subject, body):
+    number = open_ticket(app, ALICE, subject, body)
+    with app.store.unit_of_work() as uow:
+        ticket = uow.tickets.get(number)
+        notes = [e.data for e in uow.events.for_ticket(number) if e.kind == "note"]
+    mails = delivered(app, smtp_sink)
+    [notice] = to(mails, ANN)
+    [ack] = to(mails, ALICE)
+    return ticket, notes, notice, ack
+
+
+def test_an_english_tag_is_a_request_the_new_ticket_notice_shows_beside_the_reading(
+        tmp_path, smtp_sink):
+    app = make_app(tmp_path, OPENED, smtp_sink.port)
+    seed(app, OPENED)
+    ticket, notes, notice, ack = _opened_with_a_tag(
+        app, smtp_sink, "[Blocker] Search is broken",
+        "Hello,\n\nsearch returns nothing for anyone since 9:00. Everything else works as "
+        "usual.\n\nAlice\n")
+
+    assert ticket.severity == "major"  # the definitions' reading, not the tag
+    assert ticket.severity_reason == ("major: search fails for every user; the rest of the "
+                                      "service works")
+    assert [n["severity_requested"] for n in notes] == ["blocker"]
+    assert notice["Subject"].startswith("New major ticket, acme:")
+    text = flat(text_of(notice))
+    assert "Severity: major (major: search fails for every user; the rest of the service " \
+           "works)" in text
+    assert 'The customer asks for severity BLOCKER (now major). To accept, reply with the ' \
+           'line "#severity blocker".' in text
+    assert "SEVERITY: MAJOR" in flat(text_of(ack))
+    app.close()
+
+
+def test_a_spanish_severity_line_is_a_request_the_new_ticket_notice_shows(tmp_path,
+                                                                          smtp_sink):
+    app = make_app(tmp_path, OPENED, smtp_sink.port)
+    seed(app, OPENED)
+    ticket, notes, notice, ack = _opened_with_a_tag(
+        app, smtp_sink, "Avisos por correo",
+        "Hola:\n\nSeveridad: bloqueante\n\nNo le llega ningún aviso por correo a nadie desde "
+        "ayer. Por lo demás la plataforma va bien.\n\nAlicia\n")
+
+    assert ticket.severity == "major"
+    assert ticket.severity_reason == ("major: notifications fail for every user; the rest of "
+                                      "the service works")
+    assert [n["severity_requested"] for n in notes] == ["blocker"]
+    text = flat(text_of(notice))  # the desk's language
+    assert "The customer asks for severity BLOCKER (now major)" in text
+    assert "GRAVEDAD: MAYOR" in flat(text_of(ack))
+    app.close()
+
+
+def test_a_tag_that_agrees_with_the_reading_asks_nothing_more(tmp_path, smtp_sink):
+    app = make_app(tmp_path, OPENED, smtp_sink.port)
+    seed(app, OPENED)
+    ticket, notes, notice, _ = _opened_with_a_tag(
+        app, smtp_sink, "[Bloqueante] El portal no carga", SPANISH)
+
+    assert (ticket.severity, notes) == ("blocker", [])
+    assert "asks for severity" not in flat(text_of(notice))
     app.close()

@@ -437,3 +437,17 @@ def test_every_kind_in_spanish_has_no_english_left(composer, kind):
     visible = re.sub(r"<[^>]+>", " ", html)
     for part in (str(parsed["Subject"]), text, visible):
         assert not _ENGLISH_WORDS.findall(part), part
+
+
+def test_new_ticket_notice_shows_the_customers_severity_request_and_how_to_accept_it(composer):
+    to, ctx, ticket = realistic("agent_new")
+    ctx = {**ctx, "severity": "major", "severity_reason": "major: search fails for every "
+           "user; the rest of the service works", "severity_requested": "blocker"}
+    text, html = parts(roundtrip(composer.compose(
+        "agent_new", to, ctx, message_id="<an@vendor.example>", date=NOW, ticket=ticket))[1])
+    assert "Severity: major (major: search fails for every user; the rest of the service " \
+           "works)" in text
+    assert "The customer asks for severity BLOCKER (now major)" in text
+    assert '"#severity blocker"' in text and "#severity blocker" in html
+    plain, _ = parts(roundtrip(build(composer, "agent_new"))[1])
+    assert "asks for severity" not in plain

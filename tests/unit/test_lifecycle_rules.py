@@ -78,14 +78,15 @@ def mail(when, sender=REQUESTER, mid=None, text="hello", attachments=()):
 
 def opening(severity=Severity.MAJOR, *, when=T0, mid="<first@customer.example>",
             opened_by=None, sender=REQUESTER, cc=(), subject="Exports fail",
-            quota_used=3, included=50, extra=0, overage=False, now=None) -> Change:
+            quota_used=3, included=50, extra=0, overage=False, now=None,
+            severity_requested=None) -> Change:
     return open_ticket(
         account="acme", requester=REQUESTER, cc=list(cc), subject=subject,
         severity=severity, severity_reason="keyword", due=deadlines(PLAN, severity, when, CAL),
         contract_year=date(2026, 1, 1), overage=overage, quota_used=quota_used,
         quota_included=included, quota_extra=extra,
         mail=mail(when, sender=sender, mid=mid, text="exports fail since this morning"),
-        now=now or when, opened_by=opened_by)
+        now=now or when, opened_by=opened_by, severity_requested=severity_requested)
 
 
 def fresh(severity=Severity.MAJOR, **kw) -> Ticket:
@@ -251,6 +252,20 @@ def test_a_customers_severity_request_is_a_note_for_the_agents_not_a_change():
     notes = [e for e in change.events if e.kind is EventKind.NOTE]
     assert len(notes) == 1 and notes[0].data["severity_requested"] == "blocker"
     assert only(change.notices, CustomerReply).severity_requested == "blocker"
+
+
+def test_a_severity_asked_for_in_the_first_mail_is_a_note_and_shown_in_the_new_ticket_notice():
+    change = opening(Severity.MAJOR, severity_requested=Severity.BLOCKER)
+    assert change.ticket.severity is Severity.MAJOR  # the assessed level, not the request
+    assert change.ticket.response_due == deadlines(PLAN, Severity.MAJOR, T0, CAL).response_due
+    assert kinds(change)[:2] == [EventKind.RECEIVED, EventKind.ACKNOWLEDGED]
+    [note] = [e for e in change.events if e.kind is EventKind.NOTE]
+    assert note.data == {"by": REQUESTER, "severity_requested": "blocker",
+                         "text": "customer asks for severity blocker (now major)"}
+    assert only(change.notices, AgentNew).severity_requested == "blocker"
+    same = opening(Severity.MAJOR, severity_requested=Severity.MAJOR)
+    assert kinds(same) == [EventKind.RECEIVED, EventKind.ACKNOWLEDGED]
+    assert only(same.notices, AgentNew).severity_requested is None
 
 
 def test_asking_for_the_severity_the_ticket_already_has_asks_nothing():

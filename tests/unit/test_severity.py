@@ -34,13 +34,9 @@ TUNING = [m for name in TUNING_FILES for m in _load(name)]
 
 
 def _reading(mail: dict) -> Severity:
-    """What the definitions give for a mail. A customer's tag ("Severity: blocker") still
-    decides the ticket (`severity`); the corpus labels it as a request, so a tagged mail is
-    scored on the reading that the reason line gives agents beside the tag."""
-    result = infer(mail["subject"], mail["body"], mail.get("headers"))
-    if result.requested is None:
-        return result.severity
-    return result.assessed or Severity.MAJOR
+    """The level a mail gets: the definitions' reading. A customer's tag ("Severity:
+    blocker") is a request beside it, and the corpus labels such a line as one."""
+    return infer(mail["subject"], mail["body"], mail.get("headers")).severity
 
 
 # --- the corpus -----------------------------------------------------------------------
@@ -77,13 +73,13 @@ def test_tuning_corpus_accuracy_and_no_outage_is_downgraded():
     assert not missed, f"outage mails not rated blocker: {missed}"
 
 
-def test_a_customers_tag_still_decides_the_ticket_and_is_flagged_as_a_request():
+def test_a_customers_tag_is_a_request_beside_the_reading_never_the_level():
     tagged = [(m, infer(m["subject"], m["body"])) for m in TUNING]
     tagged = [(m, r) for m, r in tagged if r.requested is not None]
     assert len(tagged) >= 10
-    assert all(r.severity is r.requested and r.confidence == 1.0 for _, r in tagged)
-    disagree = [r for m, r in tagged if r.requested != m["expected"]]
-    assert disagree and all("the mail itself reads as" in r.reason for r in disagree)
+    assert all(r.confidence < 1.0 and r.request.startswith("explicit tag") for _, r in tagged)
+    disagree = [(m, r) for m, r in tagged if r.requested != m["expected"]]
+    assert disagree and all(r.severity == m["expected"] for m, r in disagree)
 
 
 # --- explicit tags --------------------------------------------------------------------
@@ -101,25 +97,29 @@ def test_a_customers_tag_still_decides_the_ticket_and_is_flagged_as_a_request():
     ("Idea", "Prioridad: menor", Severity.TRIVIAL, "Prioridad: menor"),
     ("Informe", "Gravedad: Mayor", Severity.MAJOR, "Gravedad: Mayor"),
 ])
-def test_explicit_tag_decides_with_full_confidence(subject, body, expected, shown):
+def test_an_explicit_tag_is_read_as_a_request(subject, body, expected, shown):
     result = infer(subject, body)
-    assert result.severity is expected
-    assert result.confidence == 1.0
-    assert f'"{shown}"' in result.reason
+    assert result.requested is expected
+    assert result.request == f'explicit tag "{shown}" in the ' + (
+        "body" if shown in body else "subject")
+    assert result.confidence < 1.0  # the level is the reading's (here mostly the default)
 
 
-def test_tag_beats_contrary_text_and_the_reason_gives_the_reading():
+def test_a_tag_does_not_beat_contrary_text_the_reading_sets_the_level():
     result = infer("[Trivial] the platform is down", "Nobody can log in, we get 503 everywhere.")
-    assert (result.severity, result.requested, result.confidence) == (Severity.TRIVIAL,
-                                                                      Severity.TRIVIAL, 1.0)
-    assert result.assessed is Severity.BLOCKER
-    assert result.reason == ('explicit tag "[Trivial]" in the subject; the mail itself reads '
-                             "as blocker: the service is unavailable for every user")
+    assert (result.severity, result.requested) == (Severity.BLOCKER, Severity.TRIVIAL)
+    assert result.assessed is Severity.BLOCKER and result.confidence < 1.0
+    assert result.reason == "blocker: the service is unavailable for every user"
+    es = infer("[Bloqueante] duda", "¿Cómo cambio el logo de la pantalla de acceso? Gracias.")
+    assert (es.severity, es.requested) == (Severity.TRIVIAL, Severity.BLOCKER)
+    assert es.reason == "trivial: a question, no fault reported"
 
 
-def test_a_tag_that_agrees_with_the_reading_is_named_alone():
+def test_a_tag_that_agrees_with_the_reading_is_still_only_the_request():
     result = infer("Login", "Severidad: crítica\n\nNadie de la oficina puede iniciar sesión.")
-    assert result.reason == 'explicit tag "Severidad: crítica" in the body'
+    assert (result.severity, result.requested) == (Severity.CRITICAL, Severity.CRITICAL)
+    assert result.reason == "critical: signing in fails for every user"
+    assert result.request == 'explicit tag "Severidad: crítica" in the body'
 
 
 def test_a_medium_severity_line_in_spanish_is_a_tag():
@@ -128,13 +128,13 @@ def test_a_medium_severity_line_in_spanish_is_a_tag():
 
 def test_urgent_in_brackets_is_not_a_severity_tag():
     result = infer("[URGENT] how do I rename a folder?", "")
-    assert result.severity is Severity.TRIVIAL
-    assert result.confidence < 1.0
+    assert result.severity is Severity.TRIVIAL and result.requested is None
 
 
 def test_a_tag_in_quoted_text_is_ignored():
     body = "How do I export a folder?\n\n> Severity: blocker\n> the platform is down\n"
-    assert infer("Export", body).severity is Severity.TRIVIAL
+    result = infer("Export", body)
+    assert result.severity is Severity.TRIVIAL and result.requested is None
 
 
 # --- quoted earlier messages ----------------------------------------------------------
