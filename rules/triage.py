@@ -152,16 +152,18 @@ def _gather(mail: _Mail, text: str) -> None:
     for c in found:
         if c.sentence in questions and not _ASKING.isdisjoint(c.tags):
             asking.add(c.sentence)
+    retracted = -1  # the sentence that says "false alarm" explains the mistake
     for c in found:
         tags = c.tags
         if not _SPEECH.isdisjoint(tags):
             mail.marks |= tags & _SPEECH
             if "RETRACT" in tags:  # "false alarm", "sorry for the noise": what came before
                 mail.findings.clear()
+                retracted = c.sentence
         # said of now and as a fact: not an old incident, a what-if, someone else's
         # system, or a question about how to do something
         if c.sentence in asking or not _NOT_NOW.isdisjoint(tags) or (
-                "PAST" in tags and "SINCE" not in tags):
+                "PAST" in tags and "SINCE" not in tags) or c.sentence == retracted:
             continue
         mail.marks |= tags
         if c.bad or "INTERMIT" in tags or ("TAKES" in tags and "TIME" in tags):

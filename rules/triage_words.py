@@ -300,11 +300,14 @@ PHRASES: dict[str, str] = {
         |el resto de la oficina|el resto del equipo|sus companeros|los demas usuarios|los demas
         |el resto de usuarios|my colleagues|mis companeros|my coworkers|our other users
         |nuestros otros usuarios|los otros usuarios|the other users""",
-    "PARTIAL": """one document|a single document|one specific document|one specific|one folder
-        |in one folder|only in|one page|larger than|bigger than|over # mb|more than # mb|smaller
-        |other folders|any other folder|all other documents|other documents|some documents
-        |un documento|una carpeta|mas de # mb|mas pequeno|lo mas pequeno|las demas carpetas
-        |otras carpetas|otros documentos|los demas documentos|ese documento""",
+    "PARTIAL": """one document|a single document|one specific document|one specific
+        |one folder|in one folder|only in|one page|larger than|bigger than|over # mb
+        |more than # mb|smaller|other folders|any other folder|all other documents
+        |other documents|some documents|mas de # mb|mas pequeno|lo mas pequeno
+        |las demas carpetas|otras carpetas|otros documentos|los demas documentos
+        |ese documento|un documento concreto|un solo documento|un unico documento
+        |solo un documento|un documento en concreto|una carpeta concreta|una sola carpeta
+        |solo una carpeta|una carpeta en concreto|uno de los documentos""",
     # ---- clause marks
     "PAST": """last week|last month|last tuesday|last monday|last wednesday|last thursday
         |last friday|last time|last year|yesterday outage|fixed|fixing|quick fix|resolved

@@ -452,6 +452,51 @@ def test_aftermath_questions_doubts_and_retractions_report_no_current_fault(
     ("", "The site drops out every 20 minutes for a minute and then comes back by itself.",
      "major: the service drops out from time to time; it works between the drops"),
     ("", "¿Cómo cambio el idioma de la interfaz?", "trivial: a question, no fault reported"),
+    # the same pieces from the other language
+    ("Plataforma caída", "La plataforma está caída para todos desde las 9:00.",
+     "blocker: the service is unavailable for every user"),
+    ("", "La plataforma funciona, pero nadie puede abrir un documento.",
+     "critical: opening documents fails for every user; the service itself is up"),
+    ("", "Crear documentos falla a todos los usuarios. Lo demás funciona.",
+     "critical: creating documents fails for every user; the rest of the service works"),
+    ("", "Search fails for everyone since Monday. Everything else works.",
+     "major: search fails for every user; the rest of the service works"),
+    ("", "Our colleague cannot open documents; the rest of the team opens them fine.",
+     "major: opening documents fails for one user; the other users are not affected"),
+    ("", "Las subidas de más de 100 MB fallan; los archivos más pequeños suben bien.",
+     "major: creating documents fails only in part (some documents, folders, sizes or one "
+     "route); the rest of it works"),
+    ("", "La web se cae cada 20 minutos durante un minuto y luego vuelve sola.",
+     "major: the service drops out from time to time; it works between the drops"),
+    ("", "How do I change the interface language?", "trivial: a question, no fault reported"),
+    # signing, some users, another way in, a slow feature, a fault that names nothing
+    ("", "None of us can sign documents: the signature button gives an error.",
+     "critical: signing documents fails for every user"),
+    ("", "Nadie puede firmar documentos: el botón de firma da error.",
+     "critical: signing documents fails for every user"),
+    ("", "Some users cannot log in since 9:00; the others get in fine.",
+     "major: signing in fails for some users; the other users are not affected"),
+    ("", "Algunos usuarios no pueden iniciar sesión desde las 9:00; los demás entran bien.",
+     "major: signing in fails for some users; the other users are not affected"),
+    ("", "Since the update nobody can log in on the mobile app. On the web everyone logs in "
+         "as usual.", "major: the mobile app fails for every user; the service itself is up"),
+    ("", "Desde la actualización nadie puede entrar desde el móvil. Desde la web todos "
+         "entran como siempre.", "major: signing in fails for every user; it still works "
+                                 "another way (the web, another app or route)"),
+    ("", "Search is very slow for everyone today.", "major: search is slow for every user"),
+    ("", "La búsqueda va muy lenta para todos hoy.", "major: search is slow for every user"),
+    ("", "Something fails for everyone since 9:00.",
+     "major: a fault is reported for every user, not what it affects"),
+    ("", "Algo falla a todos desde las 9:00.",
+     "major: a fault is reported for every user, not what it affects"),
+    ("", "I think uploads are broken... false alarm, I was on the wrong page. Sorry!",
+     "trivial: the mail says nothing is broken"),
+    ("", "Creo que las subidas fallan... falsa alarma, estaba en otra página. ¡Perdón!",
+     "trivial: the mail says nothing is broken"),
+    ("", "Could you send us an incident report for the outage last Tuesday?",
+     "trivial: no current fault; the problem it mentions is over"),
+    ("", "¿Nos podéis mandar un informe de la caída del martes pasado?",
+     "trivial: no current fault; the problem it mentions is over"),
 ])
 def test_the_reason_says_what_for_whom_and_what_still_works(subject, body, line):
     assert infer(subject, body).reason == line
