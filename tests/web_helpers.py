@@ -28,8 +28,9 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 class Desk:
     def __init__(self, folder, *, base_url: str = "http://testserver/",
-                 clock: FixedClock | None = None, phone: str | None = None, **web) -> None:
-        self.store = Store.open(folder)
+                 clock: FixedClock | None = None, phone: str | None = None, store=None,
+                 **web) -> None:
+        self.store = store if store is not None else Store.open(folder)
         mf.seed(self.store)
         self.clock = clock or FixedClock(T0)
         self.policy = dataclasses.replace(default_policy(), phone=phone)

@@ -8,10 +8,16 @@ from tests.mailfactory import ALICE
 from tests.web_helpers import Desk
 
 
-@pytest.fixture
-def desk(tmp_path):
-    """The support center on a seeded desk in tmp_path (see tests/web_helpers.py)."""
-    desk = Desk(tmp_path / "data")
+@pytest.fixture(params=["tinydb", "postgresql"])
+def desk(request, tmp_path):
+    """The support center on a seeded desk (see tests/web_helpers.py), on each store backend:
+    a data folder in tmp_path, then a fresh PostgreSQL database."""
+    store = None
+    if request.param == "postgresql":
+        from store.pg.db import PgStore
+
+        store = PgStore(request.getfixturevalue("pg_dsn"), tmp_path / "data")
+    desk = Desk(tmp_path / "data", store=store)
     yield desk
     desk.close()
 
