@@ -140,6 +140,7 @@ class _Mail:
 
 _ASKING = frozenset({"HOWTO", "REQUEST", "SUGGEST"})
 _CHANNELS = frozenset({"the mobile app"})  # features that are another way to the service
+_DOC_ACTIONS = frozenset({"CREATE", "READ", "OPEN", "SIGNING"})
 _CRITICAL_ACTIONS = frozenset({"CREATE", "READ", "OPEN", "ACCESS", "REACH"})
 _NOT_NOW = frozenset({"EXTERNAL", "HYPO"})
 
@@ -153,8 +154,15 @@ def _gather(mail: _Mail, text: str) -> None:
         if c.sentence in questions and not _ASKING.isdisjoint(c.tags):
             asking.add(c.sentence)
     retracted = -1  # the sentence that says "false alarm" explains the mistake
+    before: tuple[int, set[str]] = (-1, set())  # the last clause's sentence and actions
     for c in found:
         tags = c.tags
+        if c.sentence == before[0] and c.bad and "DOC" in tags and not c.feature \
+                and tags.isdisjoint(_DOC_ACTIONS):
+            # "anyone uploads a document, but after a refresh the document is gone": the
+            # action of the sentence is what fails
+            tags |= before[1]
+        before = (c.sentence, tags & _DOC_ACTIONS)
         if not _SPEECH.isdisjoint(tags):
             mail.marks |= tags & _SPEECH
             if "RETRACT" in tags:  # "false alarm", "sorry for the noise": what came before

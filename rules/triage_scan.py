@@ -143,6 +143,7 @@ QUOTE_REACH = 16  # tokens after which an opening quote with no closing one is l
 _STOPS = frozenset({".", "?"})
 _PLACES = frozenset({"SVC", "BROWSE", "PARTIAL"})  # "from the web app", "desde una carpeta"
 _FROM = frozenset({"from", "desde"})
+_CODES = frozenset({"403", "404", "500", "502", "503", "504"})  # HTTP statuses kept as words
 _ARTICLES = frozenset({"the", "a", "our", "el", "la", "los", "las", "un", "una", "nuestro",
                        "nuestra"})
 
@@ -217,6 +218,10 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                     skip_to = j + span
                     continue
             entry, by_next = node
+            if tok in _CODES and i + 1 < n:
+                count, _ = _match(toks, i + 1, n)
+                if count is not None and (count.ordered or count.subject):
+                    continue  # "~500 documents", "los 502 usuarios": a count, not a status
             if by_next and i + 1 < n and toks[i + 1] in by_next:
                 for e in by_next[toks[i + 1]]:
                     if len(e.rest) == 1 or toks[i + 2:i + 1 + len(e.rest)] == e.rest[1:]:

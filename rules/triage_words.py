@@ -70,14 +70,16 @@ PHRASES: dict[str, str] = {
         |everything else seems|the other features""",
     "EVERYTHING": """everything|anything|todo|all of it""",
     "EXTERNAL": """other websites|other sites|otras webs|otras paginas|marketing site
-        |status page|pagina de estado|staging|on our side|our side|our network
-        |our own network|our mail gateway|mail gateway|nuestra red|nuestra pasarela
-        |por nuestra parte|de nuestro lado|our idp|identity provider|proveedor de identidad
-        |accounting system|programa de contabilidad|uptime monitor|monitoring|monitorizacion
-        |our proxy|nuestro proxy|el resto de paginas web|el resto de webs
-        |el resto de las webs|las demas webs|las demas paginas web|otras paginas web
-        |other web pages|every other site|every other website|all other sites
-        |all other websites|other online services|other online""",
+        |status page|pagina de estado|staging|our network|our own network|our mail gateway
+        |mail gateway|nuestra red|nuestra pasarela|our idp|identity provider
+        |proveedor de identidad|accounting system|programa de contabilidad|uptime monitor
+        |monitoring|monitorizacion|our proxy|nuestro proxy|el resto de paginas web
+        |el resto de webs|el resto de las webs|las demas webs|las demas paginas web
+        |otras paginas web|other web pages|every other site|every other website
+        |all other sites|all other websites|other online services|other online
+        |problem is on our side|issue is on our side|problem was on our side
+        |issue was on our side|it was on our side|fault on our side|problema es nuestro
+        |problema era nuestro|era de nuestro lado|fallo nuestro|problema de nuestro lado""",
     "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
         |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
@@ -147,7 +149,8 @@ PHRASES: dict[str, str] = {
         |sin estar disponible|sin responder|refuses to connect|won't connect|no conecta
         |netfail|blank white page|pagina en blanco|white page|grey page|stopped responding
         |dejo de responder|ha dejado de responder|han dejado de responder|white screen
-        |blank screen|blank page|pantalla blanca|pantalla en blanco""",
+        |blank screen|blank page|pantalla blanca|pantalla en blanco|isn't there|is not there
+        |isnt there|is no longer there|aren't there|no esta ahi|ya no esta""",
     "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
         |no estara disponible|temporarily unavailable|no accesible""",
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
@@ -287,7 +290,10 @@ PHRASES: dict[str, str] = {
         |mientras tanto|in the meantime|come back to|get back to|please see|please find
         |see attached|find attached|adjunto|os adjunto|te adjunto|on and off the
         |on and off our|on and off vpn|read only|solo lectura|de solo lectura|appears to
-        |appear to|seems to|parece que|parece""",
+        |appear to|seems to|parece que|parece|on our side|our side|on our end|at our end
+        |por nuestra parte|de nuestro lado|por nuestro lado|looks fine|seems fine|looks ok
+        |seems ok|looks normal|seems to work|parece que va bien|parece que funciona
+        |aparentemente""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",

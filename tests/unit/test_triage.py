@@ -340,6 +340,35 @@ READING = [
     case(B, "Is it just us?",
          "Is it just us? The address shows a white screen for all of us, on Chrome and Edge. "
          "Rebooted the router. The rest of the internet works fine."),
+    # "on our side" says where; "the problem was on our side" says whose
+    case(B, "RE: Monthly review",
+         "Parking the review: DocSuite has been completely unreachable since 11:20 for "
+         "everybody on our side. Our IT checked DNS and the firewall."),
+    case(B, "RE: Revisión mensual",
+         "Dejamos la revisión: la plataforma está inaccesible desde las 11:20 para todos por "
+         "nuestra parte. Nuestro departamento de sistemas ha revisado el DNS."),
+    case(T, "Sorry", "Sorry, the problem was on our side: our proxy blocked the site. All "
+                     "fine now."),
+    case(T, "Perdón", "Perdón, el problema era nuestro: el proxy bloqueaba la web. Ya va "
+                      "todo bien."),
+    # a page that "isn't there" is gone
+    case(B, "Login page?",
+         "The login page isn't there anymore, we get 404 Not Found on every link. Same for "
+         "all 12 of us."),
+    case(B, "¿Página de acceso?",
+         "La página de acceso ya no está, sale 404 en todos los enlaces. Nos pasa a todos."),
+    # a number before a thing is a count, not an HTTP status
+    case(M, "Slow folders",
+         "Opening a folder with ~500 documents takes 22 s for all users (normally 3 s)."),
+    case(M, "Carpetas lentas",
+         "Abrir una carpeta con 500 documentos tarda 22 segundos a todos (antes 3)."),
+    # "it looks fine" is no mitigation; a clause without an action has the sentence's
+    case(C, "New files disappear",
+         "Whenever anyone uploads a document it looks fine, but after a refresh the document "
+         "is gone. It happens to every user. Existing documents open fine."),
+    case(C, "Desaparecen los archivos",
+         "Cuando alguien sube un documento parece que va bien, pero al refrescar el documento "
+         "ha desaparecido. Les pasa a todos. Los documentos antiguos se abren bien."),
 ]
 
 
