@@ -50,7 +50,7 @@ def _view(store, held) -> dict:
         "size": held.size if held.size is not None else (len(raw) if raw else None),
         "archived_bytes": len(raw) if raw is not None else None,
         "source": held.source, "archive_key": held.sha256,
-        "archive_path": str(store.archive.path(held.sha256).resolve()),
+        "archive_path": store.archive.where(held.sha256),
     }
 
 

@@ -114,6 +114,10 @@ class RawArchive:
                 _replace(path, raw)
         return sha
 
+    def where(self, sha: str) -> str:
+        """Where an operator finds the message: its file."""
+        return str(self.path(sha).resolve())
+
     def put_many(self, raws: list[bytes]) -> list[str]:
         """`put` each (a batch from the mailbox), in order."""
         return [self.put(raw) for raw in raws]

@@ -166,6 +166,12 @@ class PgRawArchive:
                                 "ON CONFLICT DO NOTHING", list(zip(shas, raws, strict=True)))
         return shas
 
+    def where(self, sha: str) -> str:
+        """Where an operator finds the message (`intakebot quarantine show` prints it)."""
+        if not _SHA.match(sha):
+            raise ValueError(f"{sha!r} is not a lower-case SHA-256 hex digest")
+        return f"PostgreSQL table raw_mail, sha256 = '{sha}'"
+
     def get(self, sha: str) -> bytes:
         if not _SHA.match(sha):
             raise ValueError(f"{sha!r} is not a lower-case SHA-256 hex digest")

@@ -32,6 +32,15 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(params=["tinydb", "postgresql"])
+def store_section(request) -> dict:
+    """[store] for a test's configuration: the data folder, then a fresh PostgreSQL database
+    (migrated), so the commands are tried on both backends."""
+    if request.param == "tinydb":
+        return {"backend": "tinydb"}
+    return {"backend": "postgresql", "dsn": request.getfixturevalue("pg_dsn")}
+
+
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]):
     """`cli(*args)` runs `intakebot args...` in-process and returns Ran(code, out, err)."""

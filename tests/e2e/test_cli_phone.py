@@ -23,11 +23,12 @@ NOW = "2026-03-03T11:30:00+01:00"
 
 
 @pytest.fixture
-def ib(cli, tmp_path):
+def ib(cli, tmp_path, store_section):
     config = write_config(tmp_path / "bot.toml", {
         "support": {"phone": "+34 910 000 000", "data_dir": str(tmp_path / "data")},
         "agents": {"addresses": ["ana@vendor.example"], "names": {"ana@vendor.example": "Ana"}},
         "plans.plus": {"tickets_per_year": 2},
+        "store": store_section,
     })
     run = lambda *args: cli("--config", config, *args)  # noqa: E731
     for args in (("account", "add", "Globex", "--plan", "plus", "--domain", "globex.example"),

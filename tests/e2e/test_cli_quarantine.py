@@ -14,12 +14,12 @@ LIMIT = 2048  # [intake] max_message_bytes of the small configuration (its minim
 
 
 @pytest.fixture
-def desk(tmp_path):
+def desk(tmp_path, store_section):
     """A configuration with a small size limit, one account and its contact."""
     small = write_config(tmp_path / "small.toml", {
         "support": {"address": "support@vendor.example", "data_dir": "data"},
         "agents": {"addresses": ["ana@vendor.example"]},
-        "intake": {"max_message_bytes": LIMIT}})
+        "intake": {"max_message_bytes": LIMIT}, "store": store_section})
     assert intakebot("account", "add", "Acme", "--plan", "plus", cwd=tmp_path,
                      config=small).code == 0
     assert intakebot("contact", "add", "Acme", "alice@acme.example", cwd=tmp_path,
@@ -85,7 +85,7 @@ def test_ingest_help_documents_the_exit_codes(tmp_path):
         assert code in ran.out, code
 
 
-def test_list_show_release_after_raising_the_limit(tmp_path, desk):
+def test_list_show_release_after_raising_the_limit(tmp_path, desk, store_section):
     ran = intakebot("ingest", big_mail(tmp_path), cwd=tmp_path, config=desk)
     qid = quarantined_id(ran)
 
@@ -115,7 +115,7 @@ def test_list_show_release_after_raising_the_limit(tmp_path, desk):
 
     raised = write_config(tmp_path / "raised.toml", {
         "support": {"address": "support@vendor.example", "data_dir": "data"},
-        "agents": {"addresses": ["ana@vendor.example"]}})
+        "agents": {"addresses": ["ana@vendor.example"]}, "store": store_section})
     released = intakebot("quarantine", "release", qid[:8], cwd=tmp_path, config=raised)
     assert released.code == 0, released.err
     assert re.search(r"new_ticket #\d+", released.out)

@@ -490,6 +490,7 @@ def test_raw_archive_is_content_addressed_and_idempotent(store) -> None:
     assert store.archive.put(raw) == sha
     assert store.archive.get(sha) == raw
     assert sha in store.archive and "0" * 64 not in store.archive
+    assert sha[2:] in store.archive.where(sha)  # what `quarantine show` tells an operator
     with pytest.raises(KeyError):
         store.archive.get("0" * 64)
     with pytest.raises(ValueError):
