@@ -1,4 +1,5 @@
-"""Persistence for intakebot: records, repositories and crash-safe storage on TinyDB.
+"""Persistence for intakebot: records, repositories and crash-safe storage on TinyDB (this
+package), or the same repositories on PostgreSQL (store/pg/, for several instances).
 
 Layout of the data folder:
   intakebot.json      the hot TinyDB document (accounts, contacts, open and recent
