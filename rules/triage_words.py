@@ -54,7 +54,10 @@ PHRASES: dict[str, str] = {
         |verification code|get in|getting in|get past|iniciar sesion|inicio de sesion
         |inicia sesion|entrar|identificarse|autenticacion|doble factor|acceso
         |authentication service|account service|servicio de autenticacion|password
-        |contrasena|logs in|gets in|signs in|entra|entran""",
+        |contrasena|logs in|gets in|signs in|entra|entran|ingresar|ingreso|ingresa|ingresan
+        |ingresamos|loguear|loguearme|loguearse|loguearnos|logearse|logueo|logon|logging on
+        |sign on|authenticate|autenticarse|clave""",
+    "ACCESS FAIL": """locked out|lockout|account locked|cuenta bloqueada|usuario bloqueado""",
     "DOC": """document|documents|doc|docs|file|files|pdf|pdfs|attachment|attachments|case file
         |case files|content|contents|drawings|forms|bundles|scanned|scans|documento|documentos
         |fichero|ficheros|archivo|archivos|expediente|expedientes|contenido|planos|escaneados
@@ -85,7 +88,8 @@ PHRASES: dict[str, str] = {
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
         |through the api|por api""",
     "F:search": """search|searches|searching|search index|full-text search|serch|buscador
-        |busqueda|busquedas|buscar|buscamos|indice de busqueda|query|queries""",
+        |busqueda|busquedas|buscar|buscamos|indice de busqueda|query|queries|indexing
+        |indexed|index|indexacion|indexado""",
     "F:OCR": """ocr""",
     "F:previews": """preview|previews|preview pane|preview panel|thumbnail|thumbnails|grid view
         |previsualizacion|previsualizaciones|vista previa|miniatura|miniaturas""",
@@ -119,8 +123,8 @@ PHRASES: dict[str, str] = {
         |digital signature|electronic signature|firma|firmas|firma digital|firma electronica
         |firmas electronicas""",
     "READ": """read|reading|view|viewing|viewer|download|downloads|downloading|downloaded
-        |retrieve|pull up|apertura|visor|visualizar|leer|consultar|descargar|descarga|descargas
-        |descargarlo|recuperar|localizar""",
+        |retrieve|pull up|apertura|visor|visualizar|leer|consultar|descargar|descarga
+        |descargas|descargarlo|recuperar|localizar|bajar|bajarlo|bajarlos|bajamos""",
     "OPEN": """open|opens|opening|opened|abrir|abre|abren|abrirla|abierto|se abre|se abren
         |se ha abierto|se abrio""",
     "SEE": """see|ver|vemos""",
@@ -150,7 +154,7 @@ PHRASES: dict[str, str] = {
         |netfail|blank white page|pagina en blanco|white page|grey page|stopped responding
         |dejo de responder|ha dejado de responder|han dejado de responder|white screen
         |blank screen|blank page|pantalla blanca|pantalla en blanco|isn't there|is not there
-        |isnt there|is no longer there|aren't there|no esta ahi|ya no esta""",
+        |isnt there|is no longer there|aren't there|no esta ahi|ya no esta|cayo""",
     "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
         |no estara disponible|temporarily unavailable|no accesible""",
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
@@ -173,7 +177,8 @@ PHRASES: dict[str, str] = {
         |greyed out|grayed out|throws|throwing|keeps crashing|goes blank|grey box|gray box
         |recuadro gris|caja gris|grey screen|gray screen|pantalla gris|stays grey|stays gray
         |blank box|grey icon|gray icon|icono gris|denied|access denied|permission denied
-        |acceso denegado|denegado|no autorizado|unauthorized|unauthorised|broke|rechazado""",
+        |acceso denegado|denegado|no autorizado|unauthorized|unauthorised|broke|rechazado
+        |bug|bugs|glitch|glitches|busted|hung|colgado|tildado|se tilda|se tildo|bloqueado""",
     "FAIL NEG": """stopped|has stopped|have stopped|ha dejado de|han dejado de|dejado de
         |dejo de|dejaron de""",
     "CREATE FAIL": """read only mode|in read only|modo solo lectura|modo de solo lectura
@@ -189,12 +194,13 @@ PHRASES: dict[str, str] = {
         |are fine|are all fine|show fine|shows fine|se ven bien|usable|returning results
         |returns results|devuelve resultados|fires|receive|receives|receiving|received
         |recibe|reciben|recibimos|llega|llegan|sirve|sirven|anda|andan|jala|funca
-        |como siempre|como de costumbre|as always|workin""",
+        |como siempre|como de costumbre|as always|workin|normalmente|sin incidencias
+        |como de normal""",
     "LOAD": """load|loads|loading|loaded|carga|cargan|cargar|cargando|finishes loading
         |termina de cargar""",
     "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|lento|lenta|lentos|lentas
         |lentisimo|lentisima|despacio|response times|response time|tiempos de respuesta
-        |tiempo de respuesta""",
+        |tiempo de respuesta|lentitud|demorado|retraso|retrasos""",
     "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
     "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages
         |eternity|minuto|segundo|hora|media hora""",
@@ -221,9 +227,9 @@ PHRASES: dict[str, str] = {
         |inservible|es inservible""",
     "STANDSTILL": """completely blocked|totally blocked|completamente bloqueados
         |totalmente bloqueados|totalmente bloqueado|at a standstill|sitting idle
-        |personas paradas|esta parada|estan parados|estamos parados|todo el despacho detenido
-        |detenido|detenidos|paralizados|paralizada|back office is stopped
-        |equipo de operaciones esta parado""",
+        |personas paradas|esta parada|estan parados|estamos parados
+        |todo el despacho detenido|detenido|detenidos|paralizados|paralizada
+        |back office is stopped|equipo de operaciones esta parado|paralizado""",
     "NOFAULT": """nothing broken|nothing is broken|everything is working|everything works
         |everything is working well|everything is working fine|all good|no hay nada roto
         |todo funciona|todo funciona bien|todo ha funcionado bien|everything has worked fine
@@ -357,7 +363,7 @@ PHRASES: dict[str, str] = {
     "NOTABLE ONE": """""",
     "HANGS": """se queda cargando|se quedan cargando|se queda pensando|keeps loading
         |keeps spinning|loads forever|just spins|sigue cargando|se trabo|se traba|trabado
-        |se queda trabado|freezes|frozen|froze|se congela|se congelo""",
+        |se queda trabado|freezes|frozen|froze|se congela|se congelo|freeze""",
     "ACCESS WORKS": """entramos|we log in|we get in|logramos entrar|iniciamos sesion
         |conseguimos entrar|we sign in""",
     "BROWSE WORKS": """navegamos|we browse|vemos el panel|vemos las carpetas

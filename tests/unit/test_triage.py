@@ -362,6 +362,24 @@ READING = [
          "Opening a folder with ~500 documents takes 22 s for all users (normally 3 s)."),
     case(M, "Carpetas lentas",
          "Abrir una carpeta con 500 documentos tarda 22 segundos a todos (antes 3)."),
+    # the words for getting in, being locked out and slowness, Latin American ones too
+    case(C, "Locked out",
+         "Since this morning every user is locked out: the login page loads, then \"Account "
+         "locked\" for everyone."),
+    case(C, "Cuentas bloqueadas",
+         "Desde esta mañana a todos nos sale \"Cuenta bloqueada\" al entrar; la pantalla de "
+         "acceso carga bien."),
+    case(C, "Can't sign on",
+         "None of our staff can sign on since 8:00; the sign-in page loads but every password "
+         "is refused."),
+    case(C, "No puedo ingresar",
+         "Buenas, ninguno de nosotros puede ingresar al sistema desde las 8, la página de "
+         "ingreso carga pero la clave no funciona para nadie."),
+    case(M, "Slowness",
+         "There is a lot of slowness since yesterday: every folder takes half a minute to "
+         "open for everyone."),
+    case(M, "Lentitud",
+         "Hay mucha lentitud desde ayer: cada carpeta tarda medio minuto en abrir para todos."),
     # "it looks fine" is no mitigation; a clause without an action has the sentence's
     case(C, "New files disappear",
          "Whenever anyone uploads a document it looks fine, but after a refresh the document "
