@@ -26,8 +26,8 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from rules.text import EXTENSION_MAX, safe_filename
 from store.archive import _SHA, numbered_name
-from store.db import Held, process_lock
 from store.history import ALERTS_KEEP, DEDUPE_KEEP, Compaction
+from store.locks import Held, process_lock
 from store.pg import repos
 from store.storage import StoreCorrupt
 
