@@ -87,7 +87,8 @@ def assess(uow, policy: Policy, account: Account, request: Request) -> Assessmen
     status = quota_for(uow, policy.plans, policy.tz, account, request.at)
     decision = quota_decision(status, severity,
                               on_exhausted=account.overage_policy or policy.on_exhausted,
-                              blocker_always_accepted=policy.blocker_always_accepted)
+                              blocker_always_accepted=policy.blocker_always_accepted,
+                              requested=Severity(requested) if requested else None)
     due = deadlines(plan, severity, request.at, policy.calendar(plan))
     channel = channel_decision(plan, Channel(request.channel).value)
     refused = forced = None

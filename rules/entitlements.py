@@ -111,8 +111,12 @@ def _year(status: QuotaStatus) -> str:
 
 
 def quota_decision(status: QuotaStatus, severity: Severity, on_exhausted: str = "reject",
-                   blocker_always_accepted: bool = True) -> QuotaDecision:
-    """Open the ticket within the quota, as overage, or refuse it."""
+                   blocker_always_accepted: bool = True,
+                   requested: Severity | None = None) -> QuotaDecision:
+    """Open the ticket within the quota, as overage, or refuse it. `requested` is a level
+    the customer asked for ("Severity: blocker"): the refusal tells them that a blocker is
+    always accepted, so a blocker asked for is accepted too, at the level the ticket has
+    (the agents decide on the request)."""
     if on_exhausted not in ON_EXHAUSTED:
         raise ValueError(f"on_exhausted must be one of {', '.join(ON_EXHAUSTED)}, "
                          f"got {on_exhausted!r}")
@@ -126,6 +130,10 @@ def quota_decision(status: QuotaStatus, severity: Severity, on_exhausted: str = 
     if severity is Severity.BLOCKER and blocker_always_accepted:
         return QuotaDecision(True, True, f"accepted as overage: blocker tickets are always "
                                          f"accepted, although {spent}", status)
+    if requested is Severity.BLOCKER and blocker_always_accepted:
+        return QuotaDecision(True, True, f"accepted as overage: the customer asks for blocker "
+                                         f"and blocker incidents are always accepted, although "
+                                         f"{spent}", status)
     if on_exhausted == "accept":
         return QuotaDecision(True, True, f"accepted as overage: {spent}", status)
     return QuotaDecision(False, False, f"not opened: {spent}; more tickets can be added to "

@@ -241,6 +241,28 @@ def _use_up_quota(store, account: str, count: int) -> None:
         uow.commit()
 
 
+@pytest.mark.parametrize("subject, body", [
+    ("Exports", "Severity: blocker\n\nThe CSV export fails for everyone; the rest works.\n"),
+    ("Exportación", "Severidad: bloqueante\n\nLa exportación a CSV falla a todos; lo demás "
+                    "funciona.\n"),
+])
+def test_over_quota_a_blocker_asked_for_is_accepted_at_the_assessed_level(intake, store,
+                                                                        subject, body):
+    # what the quota refusal tells customers to do: it opens the ticket, not a blocker
+    _use_up_quota(store, "initech", 20)
+    raw = intake.deliver(mf.mail(DAVE, subject, body))
+
+    [handled] = intake.poll()
+
+    assert handled.outcome == "new_ticket", handled.reason
+    ticket = intake.ticket(intake.outcome(raw).ticket)
+    assert ticket.overage and ticket.severity == Severity.MAJOR
+    assert [d["severity_requested"] for k, d in intake.events(ticket.number) if k == "note"] \
+        == ["blocker"]
+    [notice] = intake.outbox("agent_new")
+    assert notice.payload.severity_requested == "blocker"
+
+
 def test_over_quota_is_refused_but_a_blocker_is_accepted_as_overage(intake, store):
     _use_up_quota(store, "initech", 20)  # basic: 20 tickets a year
     normal = intake.deliver(mf.mail(DAVE, "[major] Exports are slow", "Takes minutes.\n"))

@@ -134,6 +134,18 @@ def test_blocker_is_accepted_on_an_exhausted_quota_unless_switched_off():
     assert not quota_decision(status, Severity.CRITICAL).accept
 
 
+def test_a_blocker_asked_for_is_accepted_on_an_exhausted_quota_at_its_own_level():
+    # the refusal tells customers to write "Severity: blocker": that request gets the
+    # ticket opened (as overage); its level stays the assessed one, for agents to change
+    status = quota_status(PLUS, date(2024, 1, 1), used=50, extra=0, on=date(2024, 9, 9))
+    asked = quota_decision(status, Severity.MAJOR, requested=Severity.BLOCKER)
+    assert (asked.accept, asked.overage) == (True, True)
+    assert "asks for blocker" in asked.reason
+    assert not quota_decision(status, Severity.MAJOR, requested=Severity.CRITICAL).accept
+    assert not quota_decision(status, Severity.MAJOR, requested=Severity.BLOCKER,
+                              blocker_always_accepted=False).accept
+
+
 def test_blocker_within_quota_is_not_overage():
     status = quota_status(PLUS, date(2024, 1, 1), used=3, extra=0, on=date(2024, 9, 9))
     assert quota_decision(status, Severity.BLOCKER).overage is False
