@@ -144,6 +144,7 @@ _STOPS = frozenset({".", "?"})
 _PLACES = frozenset({"SVC", "BROWSE", "PARTIAL"})  # "from the web app", "desde una carpeta"
 _FROM = frozenset({"from", "desde"})
 _CODES = frozenset({"403", "404", "500", "502", "503", "504"})  # HTTP statuses kept as words
+_COUNTED = frozenset({"DOC", "BROWSE"})  # "500 documents" (but "a 404 page", "500 server error")
 _ARTICLES = frozenset({"the", "a", "our", "el", "la", "los", "las", "un", "una", "nuestro",
                        "nuestra"})
 
@@ -220,8 +221,8 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             entry, by_next = node
             if tok in _CODES and i + 1 < n:
                 count, _ = _match(toks, i + 1, n)
-                if count is not None and (count.ordered or count.subject):
-                    continue  # "~500 documents", "los 502 usuarios": a count, not a status
+                if count is not None and (count.subject or not count.tags.isdisjoint(_COUNTED)):
+                    continue  # "~500 documents", "502 folders": a count, not a status
             if by_next and i + 1 < n and toks[i + 1] in by_next:
                 for e in by_next[toks[i + 1]]:
                     if len(e.rest) == 1 or toks[i + 2:i + 1 + len(e.rest)] == e.rest[1:]:
@@ -296,8 +297,11 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                     else -1
         elif entry.neg:
             neg_until = skip_to - 1 + NEG_REACH
-    if quote is not None:
-        cur.quoted.append(quote) if quote.bad or quote.good else _merge(cur, quote, True)
+    if quote is not None:  # never closed
+        if quote.bad or quote.good:
+            cur.quoted.append(quote)
+        else:
+            _merge(cur, quote, actions=True)
     out.append(_settle(cur))
     if outer is not None:
         out.append(_settle(outer))

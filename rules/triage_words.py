@@ -203,7 +203,7 @@ PHRASES: dict[str, str] = {
         |tiempo de respuesta|lentitud|demorado|retraso|retrasos""",
     "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
     "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages
-        |eternity|minuto|segundo|hora|media hora""",
+        |eternity|minuto|segundo|hora|media hora|s|sec|secs|seg|segs|min|mins|h|hrs""",
     "INTERMIT": """intermittent|intermittently|on and off|came back by itself|back by itself
         |keeps dropping|drops|dropping|dropping out|drop out|kicked out|disconnects
         |disconnections|disconnected|every # minutes|a minute or two|twice|three times

@@ -362,6 +362,10 @@ READING = [
          "Opening a folder with ~500 documents takes 22 s for all users (normally 3 s)."),
     case(M, "Carpetas lentas",
          "Abrir una carpeta con 500 documentos tarda 22 segundos a todos (antes 3)."),
+    case(B, "404", "We get a 404 page on every link of the site, for everyone."),
+    case(B, "Error 500", "Todas las páginas dan 500 server error, a todos."),
+    case(M, "Slow", "Opening a folder with 500 documents takes 20 s for everyone."),
+    case(M, "Lento", "Abrir una carpeta con 500 documentos tarda 20 seg a todos."),
     # the words for getting in, being locked out and slowness, Latin American ones too
     case(C, "Locked out",
          "Since this morning every user is locked out: the login page loads, then \"Account "
