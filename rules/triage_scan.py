@@ -21,6 +21,10 @@ PREDICATES = ("DOWN", "UNAVAIL", "FAIL", "WORKS", "LOAD", "SHOWS", "HANGS", "SLO
               "EXAGG")
 ACTIONS = ("CREATE", "READ", "OPEN", "SEE", "FIND", "REACH", "ACCESS")
 _ORDERED = ("SVC", "LOGINPAGE", "PAGE", "DOC", "ROUTE", "EVERYTHING", "ACCESS")
+# what "nothing" right after it turns: "loads nothing", "we can open nothing"; not a
+# fault ("no llega ningún aviso" is still a fault) nor a phrase that says "not" itself
+_TURNABLE = frozenset(("WORKS", "LOAD", "SHOWS") + ACTIONS)
+_NOTS = frozenset({"no", "not", "never", "nunca", "ni", "nor", "n't"})
 _MARKS = frozenset({".", "?", ",", "(", ")", '"'})
 _SPLIT = frozenset({"but", "pero", "however", "although", "though", "aunque", "except",
                     "excepto", "salvo", "whereas", "while", "mientras", "embargo"})
@@ -41,6 +45,7 @@ class _Entry:
     states: bool             # says a state or action to take down (`said`, not "can")
     nothing: bool            # "nothing", "no documents": turns a state just said
     subject: bool            # names who ("the rest of the staff"): "and" before it splits
+    turnable: bool           # a positive state or action "nothing" can turn ("open")
 
 
 def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
@@ -51,7 +56,8 @@ def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
     return _Entry(list(words[1:]), tags, feature, ordered, said, neg,
                   "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
                   bool(said) and not able, neg and "TOTAL" in tags,
-                  not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}))
+                  not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}),
+                  bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words))
 
 
 def _phrases() -> list[tuple[str, tuple[str, ...], bool]]:
@@ -286,8 +292,8 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             # a "not" turns what follows it, not its own phrase ("stopped loading")
             negated = neg_all or i <= neg_until
             able = "ABLE" in into.tags or "NOTABLE" in into.tags
-            last = None if negated else (into, skip_to, len(into.bad), len(into.good),
-                                         entry.said, able)
+            last = None if negated or not entry.turnable else (
+                into, skip_to, len(into.bad), len(into.good), entry.said, able)
             for tag in entry.said:
                 _state(into, tag, negated, able)
             if entry.neg:

@@ -298,6 +298,12 @@ READING = [
     case(C, "No podemos subir nada",
          "Ninguna podemos subir nada esta mañana, todos los ficheros dan \"Subida "
          "rechazada\". Abrir los antiguos sí funciona."),
+    # ... but a fault stays a fault: Spanish says "no llega ningún aviso"
+    case(M, "Avisos",
+         "No llega ningún aviso por correo a nadie desde ayer. Por lo demás la plataforma va "
+         "bien."),
+    case(M, "Search", "The search finds nothing for anyone since Monday; everything else "
+                      "works."),
     # "sin" and "without" say "not"
     case(B, "Una cosita",
          "Buenas, llevamos toda la mañana sin poder cargar la aplicación: sale un error 502 "
