@@ -185,14 +185,17 @@ class App:
 
         return sweep_sla(self.store, self.policy, self.addressing, self.clock())
 
-    def digest_due(self, now: datetime, last: datetime | None = None) -> bool:
-        """Whether a digest fire time of the crontab lies after the last digest (`last`, else
-        read from the outbox), up to now."""
-        if last is None:
-            with self.store.unit_of_work() as uow:
-                # a digest queued "later" by a `--now` test run does not count as sent yet
-                last = max((r.created_at for r in uow.outbox.all()
-                            if r.kind == "digest" and r.created_at <= now), default=None)
+    def digest_due(self, now: datetime) -> bool:
+        """Whether a digest fire time of the crontab lies after the last digest, up to now."""
+        with self.store.unit_of_work() as uow:
+            # a digest queued "later" by a `--now` test run does not count as sent yet
+            last = max((r.created_at for r in uow.outbox.all()
+                        if r.kind == "digest" and r.created_at <= now), default=None)
+        return self._digest_due_after(now, last)
+
+    def _digest_due_after(self, now: datetime, last: datetime | None) -> bool:
+        """Whether the crontab fires after `last` (the previous digest; None: a day ago)
+        and up to `now`."""
         if last is None:
             last = now - timedelta(days=1)
         trigger = self.config.managers.trigger(self.policy.tz)
@@ -205,7 +208,7 @@ class App:
         from notifier.jobs import queue_digest
 
         now = self.clock()
-        due = (lambda last: self.digest_due(now, last)) if scheduled else None
+        due = (lambda last: self._digest_due_after(now, last)) if scheduled else None
         return queue_digest(self.store, self.addressing, now, due=due)
 
     def queue_scheduled_digest(self):
