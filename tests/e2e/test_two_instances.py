@@ -106,9 +106,15 @@ def test_two_instances_share_one_mailbox_and_survive_the_reader_being_killed(
     stop_feed = threading.Event()
     feeder = threading.Thread(target=_feed, args=(dovecot, raws, stop_feed), daemon=True)
     takeovers: list[float] = []
+    starts = [0, 0]
+
+    def start(i: int) -> None:
+        procs[i] = bots[i].start("run", log=logs[i])
+        starts[i] += 1
+
     try:
         for i in (0, 1):
-            procs[i] = bots[i].start("run", log=logs[i])
+            start(i)
         _wait(lambda: _reader_pid(pg_dsn) in {p.pid for p in procs}, 60,
               "an instance reading the mailbox", logs)
         feeder.start()
@@ -122,7 +128,7 @@ def test_two_instances_share_one_mailbox_and_survive_the_reader_being_killed(
             other = procs[1 - i].pid
             takeovers.append(_wait(lambda other=other: _reader_pid(pg_dsn) == other,
                                    TAKEOVER_LIMIT + 10, "the other instance reading", logs))
-            procs[i] = bots[i].start("run", log=logs[i])  # back to two instances
+            start(i)  # back to two instances
         feeder.join(180)
         assert not feeder.is_alive()
 
@@ -135,6 +141,10 @@ def test_two_instances_share_one_mailbox_and_survive_the_reader_being_killed(
                 return all(r.status != "pending" for r in uow.outbox.all())
 
         _wait(settled, 240, "all mail handled and delivered", logs)
+        # SIGTERM is handled once an instance is up (its banner printed)
+        _wait(lambda: all(log.read_text().count("intakebot running") >= n
+                          for log, n in zip(logs, starts, strict=True)), 60,
+              "both instances started", logs)
         for p in procs:
             p.send_signal(signal.SIGTERM)
         for p in procs:
