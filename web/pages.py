@@ -239,8 +239,10 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
                 request_ = service.Request(
                     contact=who.contact, subject=fields["subject"],
                     text=fields["description"][:TEXT_LIMIT] or fields["subject"], at=now,
-                    channel=Channel.WEB, severity=Severity(chosen) if chosen else None,
-                    severity_why="you chose it in the support center")
+                    # the customer's choice is a request for the agents, as a
+                    # "Severity:" line in a mail is: the definitions set the level
+                    channel=Channel.WEB,
+                    severity_requested=Severity(chosen) if chosen else None)
                 opened = service.open_request(
                     uow, OutboxWriter(uow, site.deps.addressing, now), policy, request_,
                     now=now, attachments=files, mail_refusal=True)

@@ -48,7 +48,7 @@ def spanish_alice(desk):
 
 
 def test_a_spanish_contact_reads_her_tickets_in_spanish(desk, spanish_alice):
-    # opened in the center with the level chosen: the page, not the triage, is tested
+    # an outage by the definitions (the portal down, nothing loads), asked for as such
     form = spanish_alice.get("/tickets/new")
     done = spanish_alice.post("/tickets/new", data={
         "csrf": csrf(form.text), "subject": "Portal caído", "severity": "blocker",
