@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from rules.text import EXTENSION_MAX, safe_filename
@@ -84,6 +85,30 @@ def numbered_name(stem: str, ext: str, n: int) -> str:
     return stem + suffix
 
 
+def safe_key(key: str) -> str:
+    """A file's key ('attachments/1042/report.pdf') checked part by part: no '..', nothing
+    safe_filename would change; ValueError otherwise."""
+    parts = [p for p in key.replace("\\", "/").split("/") if p]
+    if not parts or any(p in (".", "..") or p != safe_filename(p, "") for p in parts):
+        raise ValueError(f"{key!r} is not a safe key: use names like 'bodies/1042/3.txt'")
+    return "/".join(parts)
+
+
+def attachment_keys(owner: int | str, filename: str) -> Iterator[str]:
+    """The keys an attachment of a ticket number or message sha may take, in order: its
+    safe name, then name-2.ext, name-3.ext... (the first free or same-bytes one wins)."""
+    folder = "attachments/" + safe_filename(str(owner), "unknown")
+    name = safe_filename(filename, "attachment")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem or len(ext) > EXTENSION_MAX:
+        stem, ext = name, ""
+    yield f"{folder}/{name}"
+    n = 2
+    while True:
+        yield f"{folder}/{numbered_name(stem, ext, n)}"
+        n += 1
+
+
 class RawArchive:
     """Inbound messages as received, at archive/ab/cdef....eml, named by SHA-256."""
 
@@ -139,27 +164,16 @@ class Files:
         self.root = root
 
     def _key_path(self, key: str) -> Path:
-        parts = [p for p in key.replace("\\", "/").split("/") if p]
-        if not parts or any(p in (".", "..") or p != safe_filename(p, "") for p in parts):
-            raise ValueError(f"{key!r} is not a safe key: use names like 'bodies/1042/3.txt'")
-        return self.root.joinpath(*parts)
+        return self.root.joinpath(*safe_key(key).split("/"))
 
     def put_attachment(self, owner: int | str, filename: str, data: bytes) -> str:
         """Store an attachment of a ticket number or message sha; same name and bytes is a no-op."""
-        folder = self.root / "attachments" / safe_filename(str(owner), "unknown")
-        name = safe_filename(filename, "attachment")
-        stem, dot, ext = name.rpartition(".")
-        if not dot or not stem or len(ext) > EXTENSION_MAX:
-            stem, ext = name, ""
-        n = 1
-        while True:
-            path = folder / name
+        for key in attachment_keys(owner, filename):
+            path = self.root / key
             if not path.exists():
                 _write_once(path, data)
             if path.read_bytes() == data:
-                return path.relative_to(self.root).as_posix()
-            n += 1
-            name = numbered_name(stem, ext, n)
+                return key
 
     def read(self, relative: str) -> bytes:
         return self._key_path(relative).read_bytes()

@@ -85,7 +85,27 @@ class Contacts:
                       key=lambda c: (c.account.lower(), c.email))
 
 
-class Outbox:
+class OutboxMarks:
+    """What each delivery result changes on a row; both backends' outboxes mark through
+    these, each with its own `_change(row_id, **fields)` (one more attempt, counted)."""
+
+    def _change(self, row_id: str, **changes: object) -> OutboxRow:
+        raise NotImplementedError
+
+    def mark_sent(self, row_id: str, at: datetime) -> OutboxRow:
+        return self._change(row_id, status="sent", sent_at=at, last_attempt_at=at,
+                            last_error=None)
+
+    def mark_retry(self, row_id: str, at: datetime, error: str,
+                   next_attempt_at: datetime) -> OutboxRow:
+        return self._change(row_id, status="pending", last_attempt_at=at, last_error=error,
+                            next_attempt_at=next_attempt_at)
+
+    def mark_failed(self, row_id: str, at: datetime, error: str) -> OutboxRow:
+        return self._change(row_id, status="failed", last_attempt_at=at, last_error=error)
+
+
+class Outbox(OutboxMarks):
     def __init__(self, doc: Document) -> None:
         self._doc = doc
 
@@ -130,18 +150,6 @@ class Outbox:
         row = dataclasses.replace(row, attempts=row.attempts + 1, **changes)
         self._doc.put("outbox", doc_id, row.to_dict())
         return row
-
-    def mark_sent(self, row_id: str, at: datetime) -> OutboxRow:
-        return self._change(row_id, status="sent", sent_at=at, last_attempt_at=at,
-                            last_error=None)
-
-    def mark_retry(self, row_id: str, at: datetime, error: str,
-                   next_attempt_at: datetime) -> OutboxRow:
-        return self._change(row_id, status="pending", last_attempt_at=at, last_error=error,
-                            next_attempt_at=next_attempt_at)
-
-    def mark_failed(self, row_id: str, at: datetime, error: str) -> OutboxRow:
-        return self._change(row_id, status="failed", last_attempt_at=at, last_error=error)
 
     def all(self) -> list[OutboxRow]:
         return sorted((OutboxRow.from_dict(d) for d in self._doc.docs("outbox")),

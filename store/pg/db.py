@@ -24,8 +24,7 @@ import psycopg
 from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from rules.text import EXTENSION_MAX, safe_filename
-from store.archive import _SHA, numbered_name
+from store.archive import _SHA, attachment_keys, safe_key
 from store.history import ALERTS_KEEP, DEDUPE_KEEP, Compaction
 from store.locks import Held, process_lock
 from store.pg import repos
@@ -198,34 +197,19 @@ class PgFiles:
     def __init__(self, store: PgStore) -> None:
         self._store = store
 
-    @staticmethod
-    def _key(key: str) -> str:
-        parts = [p for p in key.replace("\\", "/").split("/") if p]
-        if not parts or any(p in (".", "..") or p != safe_filename(p, "") for p in parts):
-            raise ValueError(f"{key!r} is not a safe key: use names like 'bodies/1042/3.txt'")
-        return "/".join(parts)
-
     def put_attachment(self, owner: int | str, filename: str, data: bytes) -> str:
         """Store an attachment of a ticket number or message sha; same name and bytes is a no-op."""
-        folder = "attachments/" + safe_filename(str(owner), "unknown")
-        name = safe_filename(filename, "attachment")
-        stem, dot, ext = name.rpartition(".")
-        if not dot or not stem or len(ext) > EXTENSION_MAX:
-            stem, ext = name, ""
-        n = 1
         with self._store._using() as conn:
-            while True:
-                key = f"{folder}/{name}"
+            for key in attachment_keys(owner, filename):
                 conn.execute("INSERT INTO files (path, data) VALUES (%s, %s) "
                              "ON CONFLICT DO NOTHING", (key, data))
                 held = conn.execute("SELECT data FROM files WHERE path = %s", (key,)).fetchone()
                 if bytes(held[0]) == data:
                     return key
-                n += 1
-                name = numbered_name(stem, ext, n)
+        raise AssertionError("unreachable: attachment_keys never ends")
 
     def read(self, relative: str) -> bytes:
-        key = self._key(relative)
+        key = safe_key(relative)
         with self._store._using() as conn:
             row = conn.execute("SELECT data FROM files WHERE path = %s", (key,)).fetchone()
         if row is None:
@@ -325,12 +309,16 @@ class PgStore:
     def _give_back(self, conn: psycopg.Connection | None) -> None:
         self._local.conn = None
         if conn is not None:
-            if not conn.closed:
-                try:
-                    conn.rollback()
-                except psycopg.Error:
-                    pass
-            self._pool.putconn(conn)
+            self._return(conn)
+
+    def _return(self, conn: psycopg.Connection) -> None:
+        """Back to the pool, its transaction (and so the store lock) ended."""
+        if not conn.closed:
+            try:
+                conn.rollback()
+            except psycopg.Error:
+                pass
+        self._pool.putconn(conn)
 
     @contextmanager
     def _connection(self) -> Iterator[psycopg.Connection]:
@@ -339,12 +327,7 @@ class PgStore:
         try:
             yield conn
         finally:
-            if not conn.closed:
-                try:
-                    conn.rollback()
-                except psycopg.Error:
-                    pass
-            self._pool.putconn(conn)
+            self._return(conn)
 
     @contextmanager
     def _using(self) -> Iterator[psycopg.Connection]:

@@ -28,6 +28,7 @@ from store.records import (
     ticket_from_dict,
     ticket_to_dict,
 )
+from store.repos import OutboxMarks
 from store.tickets import thread_union
 
 log = logging.getLogger("intakebot.store")
@@ -140,7 +141,7 @@ class Contacts(_Repo):
                       key=lambda c: (c.account.lower(), c.email))
 
 
-class Outbox(_Repo):
+class Outbox(_Repo, OutboxMarks):
     def enqueue(self, row: OutboxRow) -> OutboxRow:
         d = row.to_dict()
         done = self._run(
@@ -198,18 +199,6 @@ class Outbox(_Repo):
                   "doc = %s WHERE id = %s",
                   (row.status, row.next_attempt_at, Json(row.to_dict()), row_id))
         return row
-
-    def mark_sent(self, row_id: str, at: datetime) -> OutboxRow:
-        return self._change(row_id, status="sent", sent_at=at, last_attempt_at=at,
-                            last_error=None)
-
-    def mark_retry(self, row_id: str, at: datetime, error: str,
-                   next_attempt_at: datetime) -> OutboxRow:
-        return self._change(row_id, status="pending", last_attempt_at=at, last_error=error,
-                            next_attempt_at=next_attempt_at)
-
-    def mark_failed(self, row_id: str, at: datetime, error: str) -> OutboxRow:
-        return self._change(row_id, status="failed", last_attempt_at=at, last_error=error)
 
     def all(self) -> list[OutboxRow]:
         return [OutboxRow.from_dict(d) for d in self._all(
