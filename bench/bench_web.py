@@ -8,7 +8,11 @@ contacts (made in the store: signing in is not what is measured). While they run
 feeder mails the listener new requests and replies of another account. Prints p50
 and p95 per page, the request count, and how much mail intake handled meanwhile.
 
+With --backend postgresql the desk runs on a private PostgreSQL cluster on loopback
+(fsync on) instead of a data folder.
+
     python3 bench/bench_web.py [--tickets 500] [--clients 50] [--seconds 20]
+        [--backend tinydb|postgresql]
 """
 
 from __future__ import annotations
@@ -152,13 +156,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tickets", type=int, default=500)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--backend", choices=["tinydb", "postgresql"], default="tinydb")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     sink = SmtpSink()
     sink.start()
     web_port, smtp_port = free_port(), free_port()
     data = Path(tempfile.mkdtemp(prefix="intakebot-web-"))
+    cluster, store = None, {"backend": "tinydb"}
+    if args.backend == "postgresql":
+        from store.pg.migrate import upgrade
+        from tests.pgcluster import start_cluster
+
+        cluster = start_cluster(durable=True)
+        dsn = cluster.create_database()
+        upgrade(dsn)
+        store = {"backend": "postgresql", "dsn": dsn, "pool_size": 16}
     config = parse({
+        "store": store,
         "support": {"address": SUPPORT, "log_level": "WARNING"},
         "smtp": {"host": sink.host, "port": sink.port, "tls": "none"},
         "smtp_listener": {"enabled": True, "port": smtp_port},
@@ -171,8 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     numbers = seed(app, args.tickets)
     cookies = sessions(app, args.clients)
-    print(f"seeded {len(numbers)} tickets in {time.perf_counter() - t0:.1f} s; "
-          f"hot file {(data / 'intakebot.json').stat().st_size / 1e6:.1f} MB")
+    hot = data / "intakebot.json"
+    print(f"seeded {len(numbers)} tickets in {time.perf_counter() - t0:.1f} s on "
+          f"{args.backend}" + (f"; hot file {hot.stat().st_size / 1e6:.1f} MB"
+                               if hot.exists() else ""))
     runner = Runner(app, deliver_seconds=1)
     runner.start()
     try:
@@ -193,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         runner.stop()
         sink.stop()
         app.close()
+        if cluster is not None:
+            cluster.close()
     print(f"{args.clients} clients for {args.seconds:.0f} s on {args.tickets} tickets; "
           f"intake meanwhile: {len(sent)} mails sent, {opened} tickets opened")
     for kind, label in (("list", "ticket list (/tickets)"), ("ticket", "ticket page")):

@@ -76,7 +76,9 @@ class Store:
         folder.mkdir(parents=True, exist_ok=True)
         return cls(folder, archive_after)
 
-    def unit_of_work(self) -> UnitOfWork:
+    def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
+        """`read_only` says the unit only reads (the PostgreSQL store then needs no turn
+        under its lock); the data folder's units always take its lock."""
         return UnitOfWork(self)
 
     @contextmanager

@@ -59,7 +59,7 @@ def tickets(site: Site, request: Request, form) -> Response:
     show_all = request.query_params.get("status") == "all"
     number = request.query_params.get("page", "1")
     page = int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
-    with site.deps.store.unit_of_work() as uow:
+    with site.deps.store.unit_of_work(read_only=True) as uow:
         who, view = _signed_in(site, uow, request)
         if who is None:
             return view
@@ -91,7 +91,7 @@ def ticket(site: Site, request: Request, form, *, problem: str | None = None,
            status: int = 200) -> Response:
     policy, now = site.deps.policy, site.now()
     number = request.path_params["number"]
-    with site.deps.store.unit_of_work() as uow:
+    with site.deps.store.unit_of_work(read_only=True) as uow:
         who, view, t = _own_ticket(site, uow, request)
         if who is None:
             return t
@@ -161,7 +161,7 @@ def reply(site: Site, request: Request, form: FormData) -> Response:
 
 def attachment(site: Site, request: Request, form) -> Response:
     p = request.path_params
-    with site.deps.store.unit_of_work() as uow:
+    with site.deps.store.unit_of_work(read_only=True) as uow:
         who, view = _signed_in(site, uow, request)
         if who is None:
             return view

@@ -31,7 +31,7 @@ def _staff(site: Site, uow, request: Request):
 
 def overview(site: Site, request: Request, form) -> Response:
     policy, now = site.deps.policy, site.now()
-    with site.deps.store.unit_of_work() as uow:
+    with site.deps.store.unit_of_work(read_only=True) as uow:
         who, away = _staff(site, uow, request)
         if who is None:
             return away
@@ -65,7 +65,7 @@ def overview(site: Site, request: Request, form) -> Response:
 
 def ticket(site: Site, request: Request, form) -> Response:
     policy, now, number = site.deps.policy, site.now(), request.path_params["number"]
-    with site.deps.store.unit_of_work() as uow:
+    with site.deps.store.unit_of_work(read_only=True) as uow:
         who, away = _staff(site, uow, request)
         if who is None:
             return away
@@ -104,7 +104,7 @@ def ticket(site: Site, request: Request, form) -> Response:
 def attachment(site: Site, request: Request, form) -> Response:
     """Any file of the ticket's timeline, the agents' too (the staff see everything)."""
     p = request.path_params
-    with site.deps.store.unit_of_work() as uow:
+    with site.deps.store.unit_of_work(read_only=True) as uow:
         who, away = _staff(site, uow, request)
         if who is None:
             return away

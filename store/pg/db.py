@@ -81,8 +81,9 @@ class PgUnitOfWork:
     since the last commit; a savepoint undoes only its own block.
     """
 
-    def __init__(self, store: PgStore) -> None:
+    def __init__(self, store: PgStore, read_only: bool = False) -> None:
         self._store = store
+        self._read_only = read_only
         self._conn: psycopg.Connection | None = None
         self._savepoints = 0
 
@@ -90,7 +91,7 @@ class PgUnitOfWork:
         conn = self._store._take()
         self._conn = conn
         try:
-            _serialise(conn)
+            self._begin(conn)
         except BaseException:
             self._conn = None
             self._store._give_back(conn)
@@ -117,17 +118,24 @@ class PgUnitOfWork:
             raise RuntimeError("commit() outside its `with store.unit_of_work()` block")
         return self._conn
 
+    def _begin(self, conn: psycopg.Connection) -> None:
+        if self._read_only:
+            # a reader needs no turn: one consistent snapshot, and any write an error
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        else:
+            _serialise(conn)
+
     def commit(self) -> None:
         conn = self._active()
         conn.commit()
         self._cache.clear()  # others may write before the lock is taken again
-        _serialise(conn)  # the unit goes on in a new transaction, still alone
+        self._begin(conn)  # the unit goes on in a new transaction, still alone
 
     def rollback(self) -> None:
         conn = self._active()
         conn.rollback()
         self._cache.clear()
-        _serialise(conn)
+        self._begin(conn)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -345,8 +353,10 @@ class PgStore:
 
     # -- the Store's interface
 
-    def unit_of_work(self) -> PgUnitOfWork:
-        return PgUnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> PgUnitOfWork:
+        """`read_only` (pages that only show): no turn under the store lock, a consistent
+        snapshot instead, and a write in it fails."""
+        return PgUnitOfWork(self, read_only)
 
     @contextmanager
     def job_lock(self, name: str) -> Iterator[bool]:

@@ -575,3 +575,19 @@ def test_the_code_expects_the_newest_schema_revision() -> None:
     from store.pg.migrate import head_revision
 
     assert head_revision() == SCHEMA_HEAD  # a new revision without the code knowing it
+
+
+def test_a_read_only_unit_sees_what_was_committed_and_may_not_write(backend, store) -> None:
+    with store.unit_of_work() as uow:
+        made = uow.tickets.add(ticket(subject="committed"))
+        uow.commit()
+    with store.unit_of_work(read_only=True) as uow:
+        assert uow.tickets.get(made.number).subject == "committed"
+    if backend.name == "postgresql":  # the data folder has no read-only mode to enforce
+        import psycopg
+
+        with store.unit_of_work(read_only=True) as uow, \
+                pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            uow.tickets.add(ticket(subject="written by a reader"))
+    with store.unit_of_work() as uow:
+        assert [t.subject for t in uow.tickets.all()] == ["committed"]
