@@ -122,6 +122,14 @@ def _run_forever(app: App) -> None:
         raise Failure(f"cannot start: {exc}") from None
     config = app.config
     lines = [f"intakebot running; data in {app.data_dir.resolve()}"]
+    if config.store.backend == "postgresql":
+        from store.pg.db import describe_dsn
+
+        lines = [f"intakebot running; records in PostgreSQL "
+                 f"({describe_dsn(config.store.connection_string())}), this instance's "
+                 f"files in {app.data_dir.resolve()}"]
+        if config.imap is not None:
+            lines.append("  one instance at a time reads the mailbox (a lease in the database)")
     if runner.listener is not None:
         c = config.smtp_listener
         addresses = ", ".join(config.support.addresses)
