@@ -75,6 +75,10 @@ def _deliver(store, mailer, composer: Composer, builder: ContextBuilder, now: da
         # until they are marked, or until the claim runs out after a crash
         rows = uow.outbox.claim_due(now, limit, now + CLAIM_FOR)
         uow.commit()
+    if not rows:
+        return []
+    # composing only reads: it holds no one up while the templates render
+    with store.unit_of_work(read_only=True) as uow:
         prepared: list[tuple[OutboxRow, object]] = []
         for row in rows:
             try:

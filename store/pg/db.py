@@ -63,15 +63,50 @@ def schema_revision(conn: psycopg.Connection) -> str | None:
     return None if row is None else row[0]
 
 
-# Units of work run one at a time across every instance, as they do on a data folder:
-# each transaction first takes this lock, so a ticket read, changed by the rules
-# and written back can never lose another unit's change made in between (read
-# committed alone would allow that), and quota counts see every opening before them.
+# Units of work that write run one at a time across every instance, as they do on a
+# data folder: each such transaction first takes this lock, so a ticket read, changed
+# by the rules and written back can never lose another unit's change made in between
+# (read committed alone would allow that), and quota counts see every opening before
+# them.
 STORE_LOCK = 0x1D7A_4B07
 
 
-def _serialise(conn: psycopg.Connection) -> None:
-    conn.execute("SELECT pg_advisory_xact_lock(%s)", (STORE_LOCK,))
+class _Transaction:
+    """The unit of work's connection as its repositories see it: the first statement of
+    each transaction begins it as the unit needs (the store lock, or a read-only
+    snapshot). So a unit waits for its turn only once it asks something, and gives
+    the turn up at commit until it asks again."""
+
+    def __init__(self, conn: psycopg.Connection, read_only: bool) -> None:
+        self.conn = conn
+        self.read_only = read_only
+        self.begun = False
+
+    def _begin(self) -> None:
+        if not self.begun:
+            self.begun = True
+            if self.read_only:
+                # a reader needs no turn: one consistent snapshot, and a write fails
+                self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, "
+                                  "READ ONLY")
+            else:
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (STORE_LOCK,))
+
+    def execute(self, sql, params=None):
+        self._begin()
+        return self.conn.execute(sql, params)
+
+    def cursor(self):
+        self._begin()
+        return self.conn.cursor()
+
+    def ended(self) -> None:
+        """The transaction was committed or rolled back: the next statement begins anew."""
+        self.begun = False
+
+    @property
+    def closed(self) -> bool:
+        return self.conn.closed
 
 
 class PgUnitOfWork:
@@ -84,75 +119,61 @@ class PgUnitOfWork:
     def __init__(self, store: PgStore, read_only: bool = False) -> None:
         self._store = store
         self._read_only = read_only
-        self._conn: psycopg.Connection | None = None
+        self._tx: _Transaction | None = None
         self._savepoints = 0
 
     def __enter__(self) -> PgUnitOfWork:
-        conn = self._store._take()
-        self._conn = conn
-        try:
-            self._begin(conn)
-        except BaseException:
-            self._conn = None
-            self._store._give_back(conn)
-            raise
+        tx = self._tx = self._store._take(self._read_only)
         cache = self._cache = repos.UnitCache()
-        self.accounts = repos.Accounts(conn, cache)
-        self.contacts = repos.Contacts(conn, cache)
-        self.tickets = repos.Tickets(conn, cache)
-        self.events = repos.Events(conn, cache)
-        self.outbox = repos.Outbox(conn, cache)
-        self.cursors = repos.Cursors(conn, cache)
-        self.inbound = repos.Inbound(conn, cache)
-        self.sent_alerts = repos.SentAlerts(conn, cache)
-        self.sign_ins = repos.SignIns(conn, cache)
-        self.sessions = repos.Sessions(conn, cache)
+        self.accounts = repos.Accounts(tx, cache)
+        self.contacts = repos.Contacts(tx, cache)
+        self.tickets = repos.Tickets(tx, cache)
+        self.events = repos.Events(tx, cache)
+        self.outbox = repos.Outbox(tx, cache)
+        self.cursors = repos.Cursors(tx, cache)
+        self.inbound = repos.Inbound(tx, cache)
+        self.sent_alerts = repos.SentAlerts(tx, cache)
+        self.sign_ins = repos.SignIns(tx, cache)
+        self.sessions = repos.Sessions(tx, cache)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        conn, self._conn = self._conn, None
-        self._store._give_back(conn)
+        tx, self._tx = self._tx, None
+        self._store._give_back(tx)
 
-    def _active(self) -> psycopg.Connection:
-        if self._conn is None:
+    def _active(self) -> _Transaction:
+        if self._tx is None:
             raise RuntimeError("commit() outside its `with store.unit_of_work()` block")
-        return self._conn
-
-    def _begin(self, conn: psycopg.Connection) -> None:
-        if self._read_only:
-            # a reader needs no turn: one consistent snapshot, and any write an error
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        else:
-            _serialise(conn)
+        return self._tx
 
     def commit(self) -> None:
-        conn = self._active()
-        conn.commit()
-        self._cache.clear()  # others may write before the lock is taken again
-        self._begin(conn)  # the unit goes on in a new transaction, still alone
+        tx = self._active()
+        tx.conn.commit()
+        tx.ended()
+        self._cache.clear()  # others may write before this unit asks again
 
     def rollback(self) -> None:
-        conn = self._active()
-        conn.rollback()
+        tx = self._active()
+        tx.conn.rollback()
+        tx.ended()
         self._cache.clear()
-        self._begin(conn)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Undo the changes made inside the block if it raises (the error propagates)."""
-        conn = self._active()
+        tx = self._active()
         self._savepoints += 1
         name = f"sp{self._savepoints}"
-        conn.execute(f"SAVEPOINT {name}")
+        tx.execute(f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
             self._cache.clear()
-            if not conn.closed:
-                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            if not tx.closed:
+                tx.execute(f"ROLLBACK TO SAVEPOINT {name}")
             raise
         else:
-            conn.execute(f"RELEASE SAVEPOINT {name}")
+            tx.execute(f"RELEASE SAVEPOINT {name}")
 
 
 class PgRawArchive:
@@ -307,17 +328,16 @@ class PgStore:
 
     # -- connections
 
-    def _take(self) -> psycopg.Connection:
-        if getattr(self._local, "conn", None) is not None:
+    def _take(self, read_only: bool) -> _Transaction:
+        if getattr(self._local, "tx", None) is not None:
             raise RuntimeError("this thread already has a unit of work open on this store")
-        conn = self._pool.getconn()
-        self._local.conn = conn
-        return conn
+        tx = self._local.tx = _Transaction(self._pool.getconn(), read_only)
+        return tx
 
-    def _give_back(self, conn: psycopg.Connection | None) -> None:
-        self._local.conn = None
-        if conn is not None:
-            self._return(conn)
+    def _give_back(self, tx: _Transaction | None) -> None:
+        self._local.tx = None
+        if tx is not None:
+            self._return(tx.conn)
 
     def _return(self, conn: psycopg.Connection) -> None:
         """Back to the pool, its transaction (and so the store lock) ended."""
@@ -343,7 +363,7 @@ class PgStore:
         when one is open (writes commit with it, reads see it, and no second connection
         is needed while it holds the store lock), else on a connection of their own,
         committed at the end."""
-        current = getattr(self._local, "conn", None)
+        current = getattr(self._local, "tx", None)
         if current is not None:
             yield current
             return
