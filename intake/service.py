@@ -127,6 +127,7 @@ class Opened:
     ticket: Ticket | None
     reason: str  # what was decided, or why nothing was opened
     assessment: Assessment | None = None
+    mailed: bool = False  # a refusal was mailed to the contact as well
 
 
 def open_request(uow, writer: OutboxWriter, policy: Policy, request: Request, *,
@@ -142,7 +143,12 @@ def open_request(uow, writer: OutboxWriter, policy: Policy, request: Request, *,
     if a.refused is not None:
         return Opened(None, a.refused, a)
     if not a.quota.accept:
-        if mail_refusal:
+        # the page shows every refusal; the mail goes once a day per contact, so that
+        # pressing the button again and again cannot fill his mailbox (nor ours)
+        key = f"refused_quota:web:{request.contact.email.lower()}:" \
+              f"{now.astimezone(UTC).date().isoformat()}"
+        if mail_refusal and not uow.sent_alerts.seen(key):
+            uow.sent_alerts.add(key, now)
             status = a.quota.status
             writer.write(RefusedQuota(
                 subject=request.subject, account=account.name, plan=account.plan,
@@ -152,6 +158,7 @@ def open_request(uow, writer: OutboxWriter, policy: Policy, request: Request, *,
                 answering=Answering(request.contact.email))
             tell_account_team(uow, writer, account, a.quota, sender=request.contact.email,
                               subject=request.subject, now=now)
+            return Opened(None, a.quota.reason, a, mailed=True)
         return Opened(None, a.quota.reason, a)
     inbound = Inbound(at=request.at, sender=request.opened_by or request.contact.email,
                       text=request.text, attachments=tuple(attachments))

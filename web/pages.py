@@ -209,7 +209,7 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
     policy, now, s = site.deps.policy, site.now(), site.deps.settings
     fields = {"subject": "", "description": "", "severity": ""}
     refusal = problem = None
-    quota_refused = False
+    quota_refused = refusal_mailed = False
     with site.deps.store.unit_of_work() as uow:
         who, view = _signed_in(site, uow, request)
         if who is None:
@@ -252,13 +252,15 @@ def new_ticket(site: Site, request: Request, form: FormData | None) -> Response:
                     return RedirectResponse(f"/tickets/{opened.ticket.number}?new=1",
                                             status_code=303)
                 refusal = _refusal(opened, w)
-                # the intake service mailed the refusal and told the account team, as for
-                # a refused mail
+                # the intake service told the account team, as for a refused mail, and
+                # mailed the refusal (the first one of the day)
                 quota_refused = opened.assessment is not None and \
                     opened.assessment.refused is None and not opened.assessment.quota.accept
+                refusal_mailed = opened.mailed
         preview = _preview(uow, site, who.contact, account, now, tz, w)
     meanings = [{"value": sev.value, "level": w.level(sev), "meaning": w.meaning(sev)}
                 for sev in Severity]
     return site.render(request, "new.html", who, 400 if problem else 200, fields=fields,
                        preview=preview, meanings=meanings, tz=tz.key, problem=problem,
-                       refusal=refusal, quota_refused=quota_refused, plan=account.plan)
+                       refusal=refusal, quota_refused=quota_refused,
+                       refusal_mailed=refusal_mailed, plan=account.plan)

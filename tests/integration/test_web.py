@@ -230,6 +230,23 @@ def test_over_quota_the_refusal_is_shown_mailed_and_the_account_team_told(desk):
         ("globex", CAROL, "One more")
     assert (told.payload.used, told.payload.included) == (50, 50)
     assert set(told.to) == {ANA, LUIS, BOSS}  # the agents, and the desk's managers
+    assert "We have also mailed you this answer." in body(refused)
+
+    # pressing the button again and again: each try is refused on the page, but the
+    # mail went once today, to the contact and to the desk
+    for n in range(3):
+        form = carol.get("/tickets/new")
+        again = carol.post("/tickets/new", data={"csrf": csrf(form.text),
+                                                 "subject": f"Still one more {n}"})
+        assert "Not opened:" in again.text
+        assert "We have also mailed you this answer." not in body(again)
+    assert len(desk.outbox("refused_quota", to=CAROL)) == 1
+    assert len(desk.outbox("quota_exhausted")) == 1
+    desk.later(days=1)
+    desk.sign_in(carol, CAROL)  # a session lasts hours, not days
+    form = carol.get("/tickets/new")
+    carol.post("/tickets/new", data={"csrf": csrf(form.text), "subject": "Next day"})
+    assert len(desk.outbox("refused_quota", to=CAROL)) == 2
     assert desk.ticket(1050) is None
 
 
