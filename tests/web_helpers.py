@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from intake.pipeline import Incoming, Pipeline
 from intakebot.clock import FixedClock
+from rules.plans import build_catalogue
 from rules.policy import default_policy
 from store import Store
 from tests import mailfactory as mf
@@ -29,11 +30,13 @@ _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 class Desk:
     def __init__(self, folder, *, base_url: str = "http://testserver/",
                  clock: FixedClock | None = None, phone: str | None = None, store=None,
-                 **web) -> None:
+                 plans: dict | None = None, **web) -> None:
         self.store = store if store is not None else Store.open(folder)
         mf.seed(self.store)
         self.clock = clock or FixedClock(T0)
         self.policy = dataclasses.replace(default_policy(), phone=phone)
+        if plans is not None:  # overrides, as [plans.NAME] in the configuration
+            self.policy = dataclasses.replace(self.policy, plans=build_catalogue(plans))
         self.settings = mf.settings(managers=(BOSS,))
         self.web = WebSettings(base_url=base_url, support_name="Vendor Support",
                                support_address=mf.SUPPORT, **web)

@@ -67,9 +67,17 @@ def home(site: Site, request: Request, form) -> Response:
         return RedirectResponse("/staff" if who.staff else "/tickets", status_code=303)
     if request.query_params.get("lang") in i18n.languages():
         site.reader_reads(request, request.query_params["lang"])  # just signed out
+    # the plans that include the center, as the configuration says, in the reader's words
+    from babel.lists import format_list
+
+    lang = site.language(request)
+    with_center = sorted(name for name, plan in site.deps.policy.plans.items()
+                         if plan.support_center)
     return site.render(request, "sign_in.html", None,
                        next=auth.local_path(request.query_params.get("next")),
-                       signed_out=request.query_params.get("signed_out") == "1")
+                       signed_out=request.query_params.get("signed_out") == "1",
+                       center_plans=format_list(with_center, locale=lang) if with_center
+                       else "", center_plan_count=len(with_center))
 
 
 def login(site: Site, request: Request, form: FormData) -> Response:

@@ -348,3 +348,16 @@ def test_files_ride_along_up_to_the_mail_size_limit(tmp_path):
         assert desk.outbox("customer_reply") == []
     finally:
         desk.close()
+
+
+def test_the_sign_in_page_names_the_plans_that_include_the_center(desk, tmp_path):
+    assert "The support center is part of the plus and standard plans." in \
+        body(desk.client().get("/"))
+    spanish = desk.client().get("/", headers={"Accept-Language": "es-ES,es;q=0.9"})
+    assert "forma parte de los planes plus y standard" in body(spanish)
+    # a desk that sells it with basic too says so: the words follow the configuration
+    wider = Desk(tmp_path / "wider", plans={"basic": {"support_center": True}})
+    try:
+        assert "part of the basic, plus, and standard plans" in body(wider.client().get("/"))
+    finally:
+        wider.close()
