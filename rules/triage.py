@@ -67,6 +67,8 @@ def _scope_of(c: Clause) -> str:
 def _gone(c: Clause, bad: set[str], first: str) -> bool:
     """Does the clause say the service itself cannot be reached or used?"""
     tags = c.tags
+    if "NET" in tags and not (c.feature or first == "ROUTE" or tags & _DOC_WORK):
+        return True  # a browser's connection error: the site, whatever page was asked for
     if first not in ("SVC", "LOGINPAGE", "PAGE"):
         # nothing named at all: "nothing loads", "we cannot connect", "502 Bad Gateway"
         return not (tags & _NAMED or c.feature) and bool(bad & {"DOWN", "NOLOAD", "REACH"})
@@ -76,6 +78,11 @@ def _gone(c: Clause, bad: set[str], first: str) -> bool:
         or (bad & {"UNAVAIL", "NOTWORK", "OPEN"} and "SVC" in tags)
         # "every page gives an error"
         or (first == "PAGE" and "TOTAL" in tags and bad & {"FAIL", "NOTWORK"})
+        # "every request to the site returns HTTP 500", "the web app and the API all time
+        # out": an error of every address, or a timeout, of the service with nothing in it
+        # named
+        or (first == "SVC" and tags & {"TOTAL", "TIMEOUT"} and bad & {"FAIL", "NOTWORK"}
+            and tags.isdisjoint(_IN_SERVICE) and not c.feature)
         # "the login page never appears"
         or (first == "LOGINPAGE" and bad & {"NOTWORK", "OPEN"})
         # "an error as soon as they open the app", nothing more specific named
@@ -143,6 +150,13 @@ _CHANNELS = frozenset({"the mobile app"})  # features that are another way to th
 _DOC_ACTIONS = frozenset({"CREATE", "READ", "OPEN", "SIGNING"})
 _CRITICAL_ACTIONS = frozenset({"CREATE", "READ", "OPEN", "ACCESS", "REACH"})
 _NOT_NOW = frozenset({"EXTERNAL", "HYPO"})
+_DOC_WORK = frozenset({"CREATE", "READ"})  # what a connection error during work is about
+# what in the service a clause can name as what fails
+_IN_SERVICE = frozenset({"DOC", "ACCESS", "CREATE", "READ", "FIND", "SEE", "BROWSE",
+                         "PARTIAL"})
+_OTHER_THAN_DOCS = frozenset({"BROWSE", "SVC", "PAGE", "LOGINPAGE"})
+_WHOLE = frozenset({"SVC", "PAGE", "LOGINPAGE", "ALL", "TOTAL"})  # the service, for all
+_WISHED = frozenset({"WISH", "REQUEST", "HYPO"})  # a recovery asked for, not said
 
 
 def _gather(mail: _Mail, text: str) -> None:
@@ -163,6 +177,9 @@ def _gather(mail: _Mail, text: str) -> None:
             # action of the sentence is what fails
             tags |= before[1]
         before = (c.sentence, tags & _DOC_ACTIONS)
+        if "RECOVER" in tags and (c.sentence in questions or not _WISHED.isdisjoint(tags)):
+            # "when can we expect to work again?", "we really need it back": not back yet
+            tags = tags - {"RECOVER"}
         if not _SPEECH.isdisjoint(tags):
             mail.marks |= tags & _SPEECH
             if "RETRACT" in tags:  # "false alarm", "sorry for the noise": what came before
@@ -174,6 +191,8 @@ def _gather(mail: _Mail, text: str) -> None:
                 "PAST" in tags and "SINCE" not in tags) or c.sentence == retracted:
             continue
         mail.marks |= tags
+        if {"MAINT", "STILL"} <= tags and not c.bad and not tags.isdisjoint(_WHOLE):
+            c.bad.append("DOWN")  # "every link still shows the maintenance notice"
         if c.bad or "INTERMIT" in tags or ("TAKES" in tags and "TIME" in tags):
             found = _faults(c)
             if c.sentence in questions:
@@ -182,7 +201,7 @@ def _gather(mail: _Mail, text: str) -> None:
             scope = _scope_of(c)
             if scope:
                 mail.scopes.add(scope)
-        elif c.good:
+        elif c.good and "WHEN" not in tags:  # "when we go in, ...": not that it works
             _works(mail.works, c)
         else:
             scope = _scope_of(c)
@@ -206,8 +225,9 @@ def _works(works: set[str], c: Clause) -> None:
         works.add("access")  # "on the web everyone logs in as usual"
     if "CREATE" in good or ("CREATE" in tags and good & {"WORKS", "LOAD"}):
         works.add("create")
-    if good & {"READ", "OPEN"} or (tags & {"READ", "OPEN"} and good & {"WORKS", "LOAD"}):
-        works.add("read")
+    if (good & {"READ", "OPEN"} or (tags & {"READ", "OPEN"} and good & {"WORKS", "LOAD"})) \
+            and ("DOC" in tags or tags.isdisjoint(_OTHER_THAN_DOCS)):
+        works.add("read")  # not "viewing the metadata works", "we can open the app"
 
 
 def _level(f: Finding, mail: _Mail, scope: str) -> tuple[Severity | None, str]:

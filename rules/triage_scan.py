@@ -151,6 +151,8 @@ _PLACES = frozenset({"SVC", "BROWSE", "PARTIAL"})  # "from the web app", "desde 
 _FROM = frozenset({"from", "desde"})
 _CODES = frozenset({"403", "404", "500", "502", "503", "504"})  # HTTP statuses kept as words
 _COUNTED = frozenset({"DOC", "BROWSE"})  # "500 documents" (but "a 404 page", "500 server error")
+_DOC_ONLY = frozenset({"DOC"})
+_HEADS = frozenset({"SVC", "BROWSE"})  # what a document noun next to it can only qualify
 _ARTICLES = frozenset({"the", "a", "our", "el", "la", "los", "las", "un", "una", "nuestro",
                        "nuestra"})
 
@@ -197,6 +199,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     questions: set[int] = set()
     sentence, neg_until, neg_all = 0, -1, False
     last: tuple | None = None  # the last states said, for "open nothing"
+    head = modifier = None  # the last service or list noun; the last document noun
     n, skip_to = len(toks), 0
     table, split, wanted = TABLE, _SPLIT, _WANTED
     for i in [i for i, t in enumerate(toks) if t in wanted]:
@@ -263,6 +266,10 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 cur = Clause(sentence=sentence, start=i + 1)
             elif not (cur.tags or cur.quoted):
                 cur.sentence, cur.start = sentence, i + 1
+            elif i + 1 < n and toks[i + 1] not in wanted:
+                # a comma in a list of names: "none of our staff in Bristol, Cardiff or
+                # Swindon can load a page" is still said by "none"
+                continue
             neg_until, neg_all = -1, False
             continue
         tags = entry.tags
@@ -276,6 +283,21 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             neg_until, neg_all = -1, False
         into = cur if quote is None else quote
         skip_to = cur.end = i + length
+        if "PARTICLE" in tags and "SLOW" in into.bad:
+            continue  # "it's slowing the whole team down": still the slowness
+        # a document noun before or after "de" another thing only says which one it is:
+        # "the documents website", "document metadata", "el portal de documentos"
+        if tags == _DOC_ONLY:
+            j = i - 1 - (toks[i - 1] in _ARTICLES)
+            if head is not None and head[0] is into and head[1] == j and toks[j] == "de":
+                continue
+            modifier = (into, skip_to, "DOC" not in into.tags)
+        elif not tags.isdisjoint(_HEADS):
+            if modifier is not None and modifier[0] is into and modifier[1] == i \
+                    and modifier[2]:
+                into.tags.discard("DOC")
+                into.order.pop()  # the noun just before this one
+            head, modifier = (into, skip_to), None
         if entry.nothing and last is not None and last[0] is into and i - last[1] <= 1:
             # "we can open nothing", "finds nothing": the state said just before
             _, _, bad, good, said, able = last

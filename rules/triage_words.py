@@ -9,13 +9,17 @@ each concept on purpose: a concept with only English words shows at a glance.
 
 things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS getting in;
           DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest";
-          EVERYTHING; EXTERNAL not ours ("other websites", "our network"); ROUTE a way
+          EVERYTHING; MAINT maintenance (with STILL, said of now: the service is
+          unavailable); EXTERNAL not ours ("other websites", "our network"); ROUTE a way
           documents come in (API, import, scanner); F:<name> a non-critical feature,
           <name> is what agents are told (search, OCR, previews, ...)
 actions   CREATE READ REACH (get to the service) OPEN (a document, or the service: by its
           object) SEE FIND (reading only with a document); SIGNING makes a CREATE signing
           documents ("sign", "firma digital"); signature requests are a feature
-states    DOWN the service is unavailable; UNAVAIL a weaker "unavailable"; FAIL; WORKS;
+states    DOWN the service is unavailable (PARTICLE: "down" alone, which after a slowness
+          word is only its particle: "slowing the whole team down"); NET a browser's
+          connection error (refused, reset, DNS: the site as a whole, whatever page was
+          asked for); UNAVAIL a weaker "unavailable"; FAIL (TIMEOUT: it times out); WORKS;
           LOAD; SHOWS ("appears": only negated it says something); HANGS ("keeps
           loading"); SLOW and TAKES+TIME (latency, with a thing); LAG (latency by itself);
           INTERMIT drops; RECOVER back again; EXAGG "everything is broken"; STANDSTILL
@@ -26,8 +30,10 @@ modality  NEG NEGLONG (to the clause's end: "neither", "don't think") ABLE (can)
 scope     ALL SOME ONE ME (the writer: weaker than "everyone" said elsewhere) OTHERS
           (everyone else: so it is one user) PARTIAL (one folder, large files)
 clause    PAST (an old, resolved incident, and what is asked after one: an incident
-          report, compensation) HYPO (if, will) SINCE (still now) HOWTO REQUEST SUGGEST
-          THANKS; "-" phrases only keep their words from being read otherwise
+          report, compensation) HYPO (if, will) SINCE (still now; STILL "still" itself)
+          HOWTO REQUEST SUGGEST THANKS; WISH (need, hope: a recovery wished for is not
+          said); WHEN (what works "when we go in" is when the fault shows, not a
+          mitigation); "-" phrases only keep their words from being read otherwise
 
 COMPOSED and GENDERED, at the end, add phrases built from parts.
 """
@@ -50,7 +56,9 @@ PHRASES: dict[str, str] = {
         |pantalla de inicio de sesion|pagina de inicio de sesion|la de inicio de sesion
         |pagina de login|web login page""",
     "ACCESS": """log in|login|logins|logging in|logged in|log on|sign in|signing in|sign-in
-        |sso|saml|2fa|two-factor|two factor|authentication|auth|credentials
+        |sso|saml|2fa|# factor|mfa|otp|one time code|one time codes|authenticator
+        |authenticator app|codigo de verificacion|codigo de un solo uso|autenticador
+        |app de autenticacion|aplicacion de autenticacion|authentication|auth|credentials
         |verification code|get in|getting in|get past|iniciar sesion|inicio de sesion
         |inicia sesion|entrar|identificarse|autenticacion|doble factor|acceso
         |authentication service|account service|servicio de autenticacion|password
@@ -83,6 +91,16 @@ PHRASES: dict[str, str] = {
         |problem is on our side|issue is on our side|problem was on our side
         |issue was on our side|it was on our side|fault on our side|problema es nuestro
         |problema era nuestro|era de nuestro lado|fallo nuestro|problema de nuestro lado""",
+    "MAINT": """maintenance|mantenimiento|maintenance mode|maintenance window
+        |scheduled maintenance|planned maintenance|modo mantenimiento|modo de mantenimiento
+        |ventana de mantenimiento|mantenimiento programado|mantenimiento planificado""",
+    "MAINT STILL": """maintenance never ended|maintenance has not ended
+        |maintenance hasn't ended|maintenance did not end|maintenance didn't end
+        |maintenance has not finished|maintenance hasn't finished|maintenance is not over
+        |maintenance isn't over|maintenance never finished|el mantenimiento no ha terminado
+        |el mantenimiento no ha acabado|el mantenimiento no ha finalizado
+        |el mantenimiento no termina|el mantenimiento no acaba|el mantenimiento nunca termino
+        |mantenimiento sin terminar""",
     "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
         |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
@@ -135,26 +153,35 @@ PHRASES: dict[str, str] = {
         |acceder al|acceder a su|get into the|access the|log into the|log in to the
         |sign into the|sign in to the|entrar a|entrar en""",
     # ---- states
-    "DOWN": """down|offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
+    "DOWN PARTICLE": """down""",
+    "DOWN": """offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
         |caido|caida|caidos|se cayo|se ha caido|se nos ha caido|fuera de linea
         |fuera de servicio|sin servicio|bad gateway|gateway time-out|gateway timeout
         |service unavailable|service temporarily unavailable|servicio no disponible|502|503
-        |504|connection refused|connection timed out|connection has timed out
-        |connection reset|can't be reached|cannot be reached|can not be reached
-        |server unreachable|host unreachable|cannot connect to server|could not reach server
-        |no connection|no conection|sin conexion|no connection to server
-        |secure connection failed|conexion segura fallida|no se puede acceder a este sitio
+        |504|no connection|no conection|sin conexion
         |tiempo de espera agotado|se ha agotado el tiempo|tenant not found|not there
         |maintenance page|pagina de mantenimiento|be back soon|volvemos enseguida
-        |non-existent domain|dominio inexistente|not resolve|no longer resolves
-        |does not resolve|doesn't resolve|no resuelve|loss of service
-        |interruption of service|interrupcion total del servicio|interrupcion del servicio
-        |total outage|caida total|caida general|cut off|no responden|no responde
-        |sin estar disponible|sin responder|refuses to connect|won't connect|no conecta
-        |netfail|blank white page|pagina en blanco|white page|grey page|stopped responding
+        |be back shortly|back shortly|volveremos en breve|volvemos en breve
+        |volveremos enseguida|down for maintenance|cerrado por mantenimiento
+        |loss of service|interruption of service|interrupcion total del servicio
+        |interrupcion del servicio|total outage|caida total|caida general|cut off
+        |no responden|no responde|sin estar disponible|sin responder|won't connect
+        |no conecta|blank white page|pagina en blanco|white page|grey page|stopped responding
         |dejo de responder|ha dejado de responder|han dejado de responder|white screen
         |blank screen|blank page|pantalla blanca|pantalla en blanco|isn't there|is not there
         |isnt there|is no longer there|aren't there|no esta ahi|ya no esta|cayo""",
+    "DOWN NET": """connection refused|connection timed out|connection has timed out
+        |connection reset|connection was reset|can't be reached|cannot be reached
+        |can not be reached|server unreachable|host unreachable|cannot connect to server
+        |could not reach server|no connection to server|secure connection failed
+        |refuses to connect|refused to connect|netfail|dns error|non-existent domain
+        |not resolve|no longer resolves|does not resolve|doesn't resolve
+        |no se puede acceder a este sitio|no se puede acceder al sitio|conexion segura fallida
+        |conexion rechazada|ha rechazado la conexion|se ha rechazado la conexion
+        |se ha restablecido la conexion|error de dns|dominio inexistente|no resuelve""",
+    "FAIL TIMEOUT": """times out|timed out|time out|timeout|timeouts|took too long to respond
+        |takes too long to respond|taking too long to respond|tarda demasiado en responder
+        |tardo demasiado en responder|tardado demasiado en responder""",
     "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
         |no estara disponible|temporarily unavailable|no accesible""",
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
@@ -162,7 +189,7 @@ PHRASES: dict[str, str] = {
         |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive
         |never get|never gets|not generated|not sent|stay pending|stays pending
         |pending delivery|invalid|rejected|forbidden|403|404|500|internal server error
-        |unexpected error|times out|timed out|time out|timeout|timeouts|redirected back|loop
+        |unexpected error|redirected back|loop
         |over and over|not permitted|not allowed|disabled|falla|fallan|fallo|fallido|fallida
         |fallidas|roto|rota|se cuelga|se queda gris|en blanco|vacio|vacia|vacios|faltan
         |falta|desaparecido|desaparecidos|han desaparecido|perdido|perdidos|se pierden
@@ -198,7 +225,8 @@ PHRASES: dict[str, str] = {
         |como de normal""",
     "LOAD": """load|loads|loading|loaded|carga|cargan|cargar|cargando|finishes loading
         |termina de cargar""",
-    "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|lento|lenta|lentos|lentas
+    "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|slowing|slows|slowed|slow down
+        |slows down|slowing down|slowed down|slowdown|lento|lenta|lentos|lentas
         |lentisimo|lentisima|despacio|response times|response time|tiempos de respuesta
         |tiempo de respuesta|lentitud|demorado|retraso|retrasos""",
     "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
@@ -293,13 +321,15 @@ PHRASES: dict[str, str] = {
         |would like to report|report a|report an|console reports|reportar|works exclusively
         |works from|work from|works with|work with|works on|work on|trabaja con|trabajan con
         |trabajamos con|webhook log|connector log|the log|error log|logs|nada mas|en si
-        |mientras tanto|in the meantime|come back to|get back to|please see|please find
+        |mientras tanto|in the meantime|any idea|any ideas|any update|any news|alguna idea
+        |alguna novedad|come back to|get back to|please see|please find
         |see attached|find attached|adjunto|os adjunto|te adjunto|on and off the
         |on and off our|on and off vpn|read only|solo lectura|de solo lectura|appears to
         |appear to|seems to|parece que|parece|on our side|our side|on our end|at our end
         |por nuestra parte|de nuestro lado|por nuestro lado|looks fine|seems fine|looks ok
         |seems ok|looks normal|seems to work|parece que va bien|parece que funciona
-        |aparentemente""",
+        |aparentemente|drop down|dropdown|scroll down|narrow down|write down|track down
+        |let down|let us down|further down|down below|upside down|down arrow""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",
@@ -334,7 +364,8 @@ PHRASES: dict[str, str] = {
         |que ocurrio""",
     "HYPO": """if|whether|in case|ever|will the|would|will be|si|en caso|estara|habra|sera|as if
         |por si""",
-    "SINCE": """since|desde|still|sigue|todavia|right now|ahora mismo""",
+    "SINCE": """since|desde|right now|ahora mismo""",
+    "SINCE STILL": """still|sigue|siguen|seguimos|todavia""",
     "HOWTO": """how do|how can|how to|how should|how long|is there a way|is there any way
         |is it possible|would it be possible|where can|where do|where is|where are|which|what is
         |what are|does your|can we|can i|can an|como|donde|cual|cuanto|cuantos|que diferencia
@@ -347,6 +378,9 @@ PHRASES: dict[str, str] = {
         |we would like|we'd like|queremos|querriamos|nos gustaria|i would like|i'd like
         |me gustaria|me podrian|nos podrian|podrian|quisiera|quisieramos|necesitamos saber
         |could u|can someone""",
+    "WHEN": """when|whenever|cuando|siempre que|cada vez que""",
+    "WISH": """need|needs|we need|we really need|want|wants|we want|hope|hoping|expect
+        |necesito|necesitamos|necesita|necesitan|quiero|espero|esperamos|ojala""",
     "SUGGEST": """suggestion|feature request|idea|would be great|would be nice|would be useful
         |would be helpful|would love|it would save|nice to have|roadmap|sugerencia
         |estaria genial|estaria bien|seria util|seria genial|seria muy util|nueva funcionalidad

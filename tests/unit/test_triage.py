@@ -490,6 +490,126 @@ def test_aftermath_questions_doubts_and_retractions_report_no_current_fault(
     check(expected, subject, body)
 
 
+# --- signals that the service as a whole is gone, and what only looks like it ----
+
+WHOLE_SERVICE = [
+    # a "nobody" before a list of names still says the rest of the clause
+    case(B, "Nothing loads",
+         "Good morning,\n\nNone of our people in Sales, Legal or Finance can load a "
+         "single page since 8:15, and the reception PCs are the same.\n\nRegards,\nOwen "
+         "Pryce\nIT, Pryce & Dale"),
+    case(B, "No carga nada",
+         "Buenos días:\n\nNinguno de los compañeros de Ventas, Jurídico o Finanzas "
+         "consigue cargar una sola página desde las 8:15, y en recepción pasa "
+         "igual.\n\nUn saludo,\nÓscar Prieto"),
+    # "down" after a slowness word is its particle, not an outage
+    case(M, "Everything is sluggish",
+         "Hi,\n\nsince the weekend every folder takes 15 seconds or so to open. It all "
+         "works in the end, but it's slowing the whole accounts team "
+         "down.\n\nCheers,\nNia"),
+    case(M, "Todo va muy lento",
+         "Hola:\n\ndesde el fin de semana cada carpeta tarda unos 15 segundos en "
+         "abrirse. Al final funciona todo, pero nos está ralentizando a todo el equipo "
+         "de contabilidad.\n\nNieves"),
+    # a recovery asked about or wished for ("we need it back") is not one
+    case(B, "Still nothing",
+         "Hello again,\n\nsince 9:40 the platform just keeps loading for every one of "
+         "us, on every PC in the office. We really need it back before the 14:00 filing "
+         "deadline.\n\nLucy Marsh"),
+    case(B, "Seguimos igual",
+         "Hola de nuevo:\n\ndesde las 9:40 la plataforma se queda cargando a todos, en "
+         "todos los ordenadores de la oficina. ¿Nos decís cuándo vuelve a funcionar? "
+         "Tenemos un plazo a las 14:00.\n\nLucía Marín"),
+    # a browser's connection error is the site, whatever page was asked for ...
+    case(B, "Odd message",
+         'Hi,\n\nwhen we go to the documents page this morning Chrome shows "This site '
+         'can\'t be reached - connection refused". Same for everyone in the '
+         "office.\n\nBeth"),
+    case(B, "Mensaje raro",
+         "Hola:\n\nesta mañana, cuando entramos en la página de los expedientes, a todas "
+         'nos sale "No se puede acceder a este sitio" en el '
+         "navegador.\n\nGracias,\nMaite"),
+    # ... but not where a way documents come in is what cannot connect
+    case(M, "Scanner cannot upload",
+         'Our scanner station gets "connection refused" when it sends to the import '
+         "address since this morning. People upload from the browser without problems."),
+    case(M, "El escáner no sube",
+         'Nuestro escáner da "conexión rechazada" al enviar a la dirección de '
+         "importación desde esta mañana. Desde el navegador la gente sube sin problemas."),
+    # every request to the service failing is the service
+    case(B, "HTTP 500",
+         "Since 07:10 UTC every request to ourco.docsuite.example returns HTTP 500, the "
+         "sign-in page included. Monitoring has been red for half an hour.\n\n-- "
+         "\nPlatform team"),
+    case(B, "HTTP 500",
+         "Desde las 07:10 UTC cada petición a ourco.docsuite.example devuelve HTTP 500, "
+         "también la de acceso. La monitorización lleva media hora en rojo.\n\n-- "
+         "\nEquipo de sistemas"),
+    # the service itself timing out is the service ...
+    case(B, "Re: [#5120] no access",
+         "Any update? Three hours on, the web app and the API both time out for all of "
+         "us."),
+    case(B, "Re: [#5120] sin acceso",
+         "¿Alguna novedad? Tres horas después, la aplicación web y la API siguen dando "
+         "timeout a todos."),
+    # ... an upload timing out is creating documents
+    case(C, "Uploads time out",
+         "Since this morning every upload to the platform times out for all users. "
+         "Opening and searching documents work normally."),
+    case(C, "Las subidas dan timeout",
+         "Desde esta mañana todas las subidas a la plataforma dan timeout a todos los "
+         "usuarios. Abrir y buscar documentos funciona con normalidad."),
+    # second factors are getting in
+    case(C, "Two-factor codes rejected",
+         "Since 8:00 every one-time code from the authenticator app is rejected with "
+         '"Invalid verification code" for all 60 of us. The sign-in page loads fine.'),
+    case(C, "Códigos de verificación",
+         "Desde las 8:00 todos los códigos de un solo uso del autenticador se rechazan "
+         'con "Código no válido", a los 60 usuarios. La pantalla de acceso carga bien.'),
+    # a maintenance notice still shown after its end: the service is unavailable
+    case(B, "Maintenance window",
+         "Your notice said the maintenance would be over at 06:00. It is 10:30 and every "
+         'link still gives "Scheduled maintenance in progress - we\'ll be back shortly" '
+         "to all of us."),
+    case(B, "Ventana de mantenimiento",
+         "Vuestro aviso decía que el mantenimiento acababa a las 6:00. Son las 10:30 y "
+         'todos los enlaces siguen mostrando "Mantenimiento programado, volveremos en '
+         'breve" a todos.'),
+    case(B, "Maintenance",
+         "Good morning, the platform is still in maintenance mode for all of us at "
+         "11:00; the announcement said 02:00-05:00."),
+    case(B, "Mantenimiento",
+         "Buenos días, a las 11:00 la plataforma sigue en modo mantenimiento para todos; "
+         "el aviso decía de 2:00 a 5:00."),
+    # asking about maintenance is a question
+    case(T, "Maintenance",
+         "Hi, is there a maintenance window planned this month? We'd like to warn our "
+         "staff."),
+    case(T, "Mantenimiento",
+         "Hola, ¿hay alguna ventana de mantenimiento prevista este mes? Queremos avisar "
+         "al personal."),
+    # a document noun before (or after "de") another thing only says which one
+    case(B, "documents website",
+         "hello the documents website is just a white page today for all of us, even on "
+         "my phone at home. Pam"),
+    case(B, "Error al abrir",
+         "hola, desde esta mañana al abrir el portal de expedientes a todas nos sale un "
+         "error, también en el móvil desde casa. Encarni"),
+    case(C, "403 on downloads",
+         "Listing folders and viewing document metadata works, but every download "
+         "returns HTTP 403 for every user, so nobody can read any document."),
+    case(C, "403 al descargar",
+         "Navegar por las carpetas y consultar los metadatos de los documentos funciona, "
+         "pero cada descarga da HTTP 403 a todos, así que nadie puede leer ningún "
+         "documento."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", WHOLE_SERVICE)
+def test_connection_errors_every_request_timeouts_and_unended_maintenance_are_the_service(
+        expected, subject, body):
+    check(expected, subject, body)
+
 # --- the reason line ------------------------------------------------------------------
 
 @pytest.mark.parametrize("subject, body, line", [
@@ -583,7 +703,8 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "TIME", "INTERMIT", "RECOVER", "EXAGG", "STANDSTILL", "NOFAULT", "LOWIMPACT",
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
-             "THANKS", "RETRACT", "SIGNING"}
+             "THANKS", "RETRACT", "SIGNING", "PARTICLE", "NET", "TIMEOUT", "MAINT", "STILL",
+             "WISH", "WHEN"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
     used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
