@@ -143,6 +143,8 @@ class _Mail:
     marks: set[str] = field(default_factory=set)      # tags of the current clauses
     works: set[str] = field(default_factory=set)      # up, rest, create, read, others, part
     scopes: set[str] = field(default_factory=set)
+    placed: bool = False  # a fault is said of a place: "nobody in our Leeds office"
+    drops: bool = False   # the service itself comes and goes
 
 
 _ASKING = frozenset({"HOWTO", "REQUEST", "SUGGEST"})
@@ -155,6 +157,9 @@ _DOC_WORK = frozenset({"CREATE", "READ"})  # what a connection error during work
 _IN_SERVICE = frozenset({"DOC", "ACCESS", "CREATE", "READ", "FIND", "SEE", "BROWSE",
                          "PARTIAL"})
 _OTHER_THAN_DOCS = frozenset({"BROWSE", "SVC", "PAGE", "LOGINPAGE"})
+# what words in parentheses share with the clause around them: "On 3 June the site was
+# unreachable (503 on every page)" is as old as the rest
+_WHEN_SAID = frozenset({"PAST", "SINCE", "HYPO", "EXTERNAL"})
 _WHOLE = frozenset({"SVC", "PAGE", "LOGINPAGE", "ALL", "TOTAL"})  # the service, for all
 _WISHED = frozenset({"WISH", "REQUEST", "HYPO"})  # a recovery asked for, not said
 
@@ -187,8 +192,9 @@ def _gather(mail: _Mail, text: str) -> None:
                 retracted = c.sentence
         # said of now and as a fact: not an old incident, a what-if, someone else's
         # system, or a question about how to do something
-        if c.sentence in asking or not _NOT_NOW.isdisjoint(tags) or (
-                "PAST" in tags and "SINCE" not in tags) or c.sentence == retracted:
+        when = tags if c.host is None else tags | (c.host.tags & _WHEN_SAID)
+        if c.sentence in asking or not _NOT_NOW.isdisjoint(when) or (
+                "PAST" in when and "SINCE" not in when) or c.sentence == retracted:
             continue
         mail.marks |= tags
         if {"MAINT", "STILL"} <= tags and not c.bad and not tags.isdisjoint(_WHOLE):
@@ -198,6 +204,7 @@ def _gather(mail: _Mail, text: str) -> None:
             if c.sentence in questions:
                 found = [Finding(f.level, f.affected, f.scope, f.route, True) for f in found]
             mail.findings.extend(found)
+            mail.placed = mail.placed or "LOC" in tags
             scope = _scope_of(c)
             if scope:
                 mail.scopes.add(scope)
@@ -213,6 +220,9 @@ def _works(works: set[str], c: Clause) -> None:
     good, tags = set(c.good), c.tags
     if good == {"SHOWS"} and not tags & {"LOGINPAGE", "PAGE", "BROWSE"}:
         return  # "appears" says a page is up, not what else appears
+    if "BETWEEN" in tags:
+        works.add("between")  # "in between the service is usable": not that it is up
+        return
     if tags & _IN_APP or c.feature:
         works.add("up")
     if "REST" in tags:
@@ -221,6 +231,8 @@ def _works(works: set[str], c: Clause) -> None:
         works.add("others")
     if "PARTIAL" in tags:
         works.add("part")
+    if "LOC" in tags:
+        works.add("elsewhere")  # "our London office and home users have no problem"
     if "ACCESS" in tags and good & {"WORKS", "ACCESS"} and "ALL" in tags:
         works.add("access")  # "on the web everyone logs in as usual"
     if "CREATE" in good or ("CREATE" in tags and good & {"WORKS", "LOAD"}):
@@ -239,7 +251,7 @@ def _level(f: Finding, mail: _Mail, scope: str) -> tuple[Severity | None, str]:
             return None, "up"
         if few:
             return M, "others" if "others" in works else ""
-        if marks & {"INTERMIT", "RECOVER"}:
+        if marks & {"INTERMIT", "RECOVER"} or "between" in works:
             return M, "between"
         return B, ""
     if f.affected == "access":
@@ -253,6 +265,8 @@ def _level(f: Finding, mail: _Mail, scope: str) -> tuple[Severity | None, str]:
             return B, ""
         return C, "rest" if "rest" in works else "up" if "up" in works else ""
     if f.affected in ("create", "sign", "read"):
+        if mail.drops and scope != "all":
+            return M, "between"  # "uploads in progress fail" when the service drops
         same = f.affected in works or (f.route and works & {"create", "read"})
         partly = scope == "part" or same or "part" in works
         if few or partly:
@@ -285,20 +299,34 @@ def read(subject: str, body: str, *, reply: bool = False) -> Reading:
     best: tuple | None = None
     # what a question asks about ("Down?") gives way where the mail says nothing is wrong
     doubted = bool(marks & {"NOFAULT", "RECOVER"})
+    mail.drops = bool(marks & {"INTERMIT"} or "between" in mail.works) and any(
+        f.affected == "service" for f in mail.findings)
+    # where it fails is one place and it works in another: those users, not everyone
+    elsewhere = mail.placed and "elsewhere" in mail.works
     for f in mail.findings:
         if f.asked and doubted:
             continue
         scope = f.scope or default_scope
+        if elsewhere and scope in ("all", ""):
+            scope = "some"
         level, mitigation = _level(f, mail, scope)
         if level is None:
             continue
-        if f.affected == "service" and level is M:  # it comes and goes, or one user
+        if elsewhere and not mitigation:
+            mitigation = "others"
+        if f.affected == "service" and level is M and not elsewhere:
+            # it comes and goes, or one user cannot get in
             f = Finding(M, "drops" if mitigation == "between" else "access", scope)
         key = (_RANK[level], _SCOPE_RANK[scope])
         if best is None or key < best[0]:
             best = (key, level, f, scope, mitigation)
     if best is not None:
         _, level, f, scope, mitigation = best
+        if f.affected == "fault" and not mitigation and "EVERYWHERE" in marks \
+                and scope == "all":
+            # a fault nothing in the service is named for, for everyone, on any browser,
+            # device or network: the service itself
+            return Reading(B, "service", scope, "", "outage", True)
         if level is M and "LOWIMPACT" in marks:
             return Reading(T, f.affected, scope, "", "cosmetic", True)
         kind = "outage" if level is B else "slow" if f.affected.startswith("slow") else "fault"

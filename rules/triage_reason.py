@@ -31,7 +31,7 @@ TRIVIAL = {"cosmetic": "a low-impact (cosmetic) issue, nothing stops work",
 def what(reading: Reading) -> str:
     """'creating documents fails', 'the service is unavailable', 'search is slow'."""
     affected = reading.affected
-    if reading.kind == "outage":
+    if reading.kind == "outage" or affected == "service":  # for all, or from one place
         return "the service is unavailable"
     if affected.startswith("slow"):
         name = affected[5:] or "the service"

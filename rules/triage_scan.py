@@ -129,7 +129,7 @@ class Clause:
     `bad` what is broken (DOWN, FAIL, OPEN...), `good` what works (WORKS, LOAD, CREATE...)."""
 
     __slots__ = ("tags", "order", "bad", "good", "sentence", "feature", "start", "end",
-                 "quoted")
+                 "quoted", "host")
 
     def __init__(self, sentence: int = 0, start: int = 0) -> None:
         self.tags: set[str] = set()
@@ -139,6 +139,7 @@ class Clause:
         self.sentence, self.feature = sentence, ""
         self.start = self.end = start  # its tokens, for showing it
         self.quoted: list[Clause] = []  # messages it quotes ("Upload failed"), see _settle
+        self.host: Clause | None = None  # for words in parentheses, the clause around them
 
 
 # What a quoted message names, as against what it says (see _settle).
@@ -258,12 +259,14 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 sentence += 1
             if tok == "(" and outer is None:
                 outer, cur = cur, Clause(sentence=sentence, start=i + 1)
+                cur.host = outer
             elif tok == ")" and outer is not None:
                 out.append(_settle(cur))
                 cur, outer = outer, None
             elif (cur.tags or cur.quoted) and (tok != "," or cur.bad or cur.good or cur.quoted):
                 out.append(_settle(cur))
                 cur = Clause(sentence=sentence, start=i + 1)
+                cur.host = outer  # still inside the parentheses, if any
             elif not (cur.tags or cur.quoted):
                 cur.sentence, cur.start = sentence, i + 1
             elif i + 1 < n and toks[i + 1] not in wanted:
@@ -280,6 +283,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             # "... and the rest of the staff gets in", "sale un error y la app dice ..."
             out.append(_settle(cur))
             cur = Clause(sentence=sentence, start=i)
+            cur.host = outer
             neg_until, neg_all = -1, False
         into = cur if quote is None else quote
         skip_to = cur.end = i + length

@@ -22,13 +22,16 @@ states    DOWN the service is unavailable (PARTICLE: "down" alone, which after a
           asked for); UNAVAIL a weaker "unavailable"; FAIL (TIMEOUT: it times out); WORKS;
           LOAD; SHOWS ("appears": only negated it says something); HANGS ("keeps
           loading"); SLOW and TAKES+TIME (latency, with a thing); LAG (latency by itself);
-          INTERMIT drops; RECOVER back again; EXAGG "everything is broken"; STANDSTILL
-          work has stopped; NOFAULT "nothing is broken"; RETRACT "false alarm" (what was
-          said before it is withdrawn); LOWIMPACT cosmetic; FORGOT a forgotten password
+          INTERMIT drops (BETWEEN: what works does so between them); RECOVER back again;
+          EXAGG "everything is broken"; STANDSTILL work has stopped; NOFAULT "nothing is
+          broken"; RETRACT "false alarm" (what was said before it is withdrawn); LOWIMPACT
+          cosmetic; FORGOT a forgotten password
 modality  NEG NEGLONG (to the clause's end: "neither", "don't think") ABLE (can)
           NOTABLE (can't) TOTAL (any, every)
 scope     ALL SOME ONE ME (the writer: weaker than "everyone" said elsewhere) OTHERS
-          (everyone else: so it is one user) PARTIAL (one folder, large files)
+          (everyone else: so it is one user) PARTIAL (one folder, large files) LOC a place
+          (an office, a branch, home: where it fails, where it works) EVERYWHERE (any
+          browser, device or network: not the writer's machine)
 clause    PAST (an old, resolved incident, and what is asked after one: an incident
           report, compensation) HYPO (if, will) SINCE (still now; STILL "still" itself)
           HOWTO REQUEST SUGGEST THANKS; WISH (need, hope: a recovery wished for is not
@@ -50,7 +53,8 @@ PHRASES: dict[str, str] = {
         |document management system|sistema documental|gestor documental|gestor
         |web de documentos|web de los documentos|host|the whole system|todo el sistema|docsuite
         |athento""",
-    "PAGE": """page|pages|pagina|paginas|screen|pantalla|url|urls|link|links|tab|pestana""",
+    "PAGE": """page|pages|home page|homepage|home screen|pagina|paginas|screen|pantalla|url
+        |urls|link|links|tab|pestana""",
     "LOGINPAGE": """login page|login screen|login form|log in page|sign in page|sign-in page
         |pantalla de acceso|pagina de acceso|formulario de acceso|la de acceso
         |pantalla de inicio de sesion|pagina de inicio de sesion|la de inicio de sesion
@@ -101,6 +105,27 @@ PHRASES: dict[str, str] = {
         |el mantenimiento no ha acabado|el mantenimiento no ha finalizado
         |el mantenimiento no termina|el mantenimiento no acaba|el mantenimiento nunca termino
         |mantenimiento sin terminar""",
+    "EVERYWHERE TOTAL": """any browser|every browser|all browsers|any device|every device
+        |all devices|any computer|every computer|all computers|any pc|every pc|all pcs
+        |any network|every network|all networks|any connection|from anywhere|anywhere
+        |cualquier navegador|todos los navegadores|cualquier dispositivo
+        |todos los dispositivos|cualquier ordenador|todos los ordenadores|cualquier equipo
+        |todos los equipos|cualquier red|todas las redes|cualquier conexion
+        |desde cualquier sitio|desde cualquier lugar|en cualquier sitio""",
+    "EVERYWHERE": """other browsers|another browser|different browsers|several browsers
+        |# browsers|both browsers|other devices|another device|different devices
+        |other computers|another computer|another pc|other networks|another network
+        |different network|different networks|mobile data|4g|5g|hotspot|tethering
+        |from outside our network|outside our network|from outside the office
+        |otros navegadores|otro navegador|distintos navegadores|varios navegadores
+        |# navegadores|ambos navegadores|otros dispositivos|otro dispositivo|otro ordenador
+        |otros ordenadores|otro equipo|otros equipos|otra red|otras redes|distintas redes
+        |datos moviles|datos del movil|datos del celular|fuera de nuestra red
+        |fuera de la oficina""",
+    "LOC": """office|offices|branch|branches|head office|headquarters|hq|home|from home
+        |at home|working from home|home office|oficina|oficinas|sucursal|sucursales|sede
+        |sedes|delegacion|delegaciones|matriz|oficina central|casa|desde casa|en casa
+        |teletrabajo""",
     "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
         |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
@@ -378,6 +403,8 @@ PHRASES: dict[str, str] = {
         |we would like|we'd like|queremos|querriamos|nos gustaria|i would like|i'd like
         |me gustaria|me podrian|nos podrian|podrian|quisiera|quisieramos|necesitamos saber
         |could u|can someone""",
+    "BETWEEN": """in between|between drops|between outages|the rest of the time|entre medias
+        |el resto del tiempo|entre caida y caida|entre corte y corte""",
     "WHEN": """when|whenever|cuando|siempre que|cada vez que""",
     "WISH": """need|needs|we need|we really need|want|wants|we want|hope|hoping|expect
         |necesito|necesitamos|necesita|necesitan|quiero|espero|esperamos|ojala""",
@@ -432,6 +459,18 @@ COMPOSED: tuple[tuple[str, str, str], ...] = (
      """internet|internet connection|conexion a internet|conexion"""),
     ("EXTERNAL", """internet|internet connection""",
      """works|is fine|is working|funciona|va bien|funciona bien|anda bien|va|esta bien"""),
+    # a day said by its date is not today: "on 3 June our workspace was unreachable", "el
+    # 12 de marzo el servicio estuvo caído" (PAST; "since 3 June" stays SINCE)
+    ("PAST", """on #|on the #|on""",
+     """january|jan|february|feb|march|mar|april|apr|may|june|jun|july|jul|august|aug
+        |september|sep|sept|october|oct|november|nov|december|dec|january #|jan #
+        |february #|feb #|march #|mar #|april #|apr #|may #|june #|jun #|july #|jul #
+        |august #|aug #|september #|sep #|sept #|october #|oct #|november #|nov #
+        |december #|dec #"""),
+    ("PAST", """el #|el dia #|el pasado #|caida del #|caida del dia #|corte del #
+        |incidencia del #|incidente del #|interrupcion del #""",
+     """de enero|de febrero|de marzo|de abril|de mayo|de junio|de julio|de agosto
+        |de septiembre|de setiembre|de octubre|de noviembre|de diciembre"""),
 )
 
 # Spanish states and quantifiers agree with their noun: for each one-word phrase under

@@ -21,7 +21,7 @@ from rules.severity import SeverityRule, infer
 DATA = Path(__file__).parent.parent / "data" / "severity"
 # tuning-3 and tuning-4 were held out once (as heldout.toml and heldout-2.toml)
 TUNING_FILES = ("corpus.toml", "tuning-2.toml", "tuning-3.toml", "tuning-4.toml",
-                "tuning-5.toml")
+                "tuning-5.toml", "tuning-6.toml")
 HELD_OUT_FILES = ("heldout-3.toml",)
 
 

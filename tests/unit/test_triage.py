@@ -610,11 +610,84 @@ def test_connection_errors_every_request_timeouts_and_unended_maintenance_are_th
         expected, subject, body):
     check(expected, subject, body)
 
+# --- for whom: places; what still works: between drops; when: dates, parentheses ---
+
+SCOPE_AND_TIME = [
+    # a fault said of one place while another place works: those users, not all
+    case(M, "Leeds office cannot connect",
+         "Hi,\n\nsince this morning nobody in our Leeds office can open the platform: "
+         "the browser gives ERR_CONNECTION_TIMED_OUT. Our London office and the people "
+         "working from home have no problem at all.\n\nCould you check whether our IP "
+         "range is blocked?\n\nKeith"),
+    case(M, "Sucursal de Sevilla sin conexión",
+         "Hola:\n\ndesde esta mañana nadie de la sucursal de Sevilla puede abrir la "
+         "plataforma, el navegador da ERR_CONNECTION_TIMED_OUT. En la oficina central y "
+         "desde casa funciona normal.\n\n¿Podéis mirar si bloqueáis nuestra IP?\n\nRocío"),
+    case(B, "Both offices",
+         "Since 8:00 nobody in our London or Leeds office can open the platform, "
+         "ERR_CONNECTION_TIMED_OUT, and from home it is the same for all of us."),
+    case(B, "Las dos oficinas",
+         "Desde las 8:00 nadie de la oficina de Madrid ni de la de Bilbao puede abrir la "
+         "plataforma, ERR_CONNECTION_TIMED_OUT, y desde casa nos pasa igual a todos."),
+    # what fails while the service drops, and what works in between, is the drops
+    case(M, "Intermittent 502 errors",
+         'Hello,\n\nsince yesterday we get "502 Bad Gateway" for about a minute every 10 '
+         "to 15 minutes. Uploads in progress fail when it happens, but in between the "
+         "service is usable.\n\nMark"),
+    case(M, "Errores 502 intermitentes",
+         'Hola:\n\ndesde ayer nos sale "502 Bad Gateway" durante un minuto cada 10 o 15 '
+         "minutos. Las subidas en curso fallan cuando pasa, pero entre medias la "
+         "plataforma se puede usar.\n\nMarcos"),
+    # an outage on a date, and its parentheses, are over; since a date is now
+    case(T, "Outage on 3 June - report?",
+         "Hello,\n\nOn 3 June our workspace was unreachable for about two hours (503 on "
+         "every page, the whole company affected). It has been fine since then.\n\nCould "
+         "you tell us whether you publish an incident report, and whether it entitles us "
+         "to a service credit?\n\nPriya"),
+    case(T, "Caída del 3 de junio",
+         "Hola:\n\nEl 3 de junio nuestro espacio estuvo inaccesible unas dos horas (503 "
+         "en todas las páginas, toda la empresa afectada). Desde entonces funciona "
+         "bien.\n\n¿Publicáis un informe del incidente? ¿Nos corresponde alguna "
+         "compensación?\n\nPilar"),
+    case(C, "Uploads failing since 3 June",
+         'Since 3 June every upload fails for all of us with "Upload rejected". Opening '
+         "documents works."),
+    case(C, "Subidas fallando desde el 3 de junio",
+         'Desde el 3 de junio todas las subidas fallan a todos con "Subida rechazada". '
+         "Abrir documentos funciona."),
+    # an unnamed fault for everyone on any browser or network is the service ...
+    case(B, "Error for everyone",
+         'Good morning,\n\nsince 8:30 all of us get "Something went wrong" straight '
+         "away, on any browser and any network we tried, office and mobile "
+         "data.\n\nLaura"),
+    case(B, "Error para todos",
+         'Buenos días:\n\ndesde las 8:30 a todos nos sale solo "Algo ha ido mal", en '
+         "cualquier navegador y en cualquier red que probamos, oficina y datos del "
+         "móvil.\n\nLaura"),
+    # ... a named feature stays that feature
+    case(M, "Search errors",
+         'Since 8:30 the search gives "Something went wrong" for all of us, in any '
+         "browser. Everything else works."),
+    case(M, "Error en la búsqueda",
+         'Desde las 8:30 la búsqueda da "Algo ha ido mal" a todos, en cualquier '
+         "navegador. Lo demás funciona."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", SCOPE_AND_TIME)
+def test_places_drops_dates_and_parentheses_say_for_whom_and_when(expected, subject,
+                                                                 body):
+    check(expected, subject, body)
+
 # --- the reason line ------------------------------------------------------------------
 
 @pytest.mark.parametrize("subject, body, line", [
     ("Site down", "The platform is down for everyone since 9:00.",
      "blocker: the service is unavailable for every user"),
+    ("", "Nobody in our Leeds office can reach the site; from home it works normally.",
+     "major: the service is unavailable for some users; the other users are not affected"),
+    ("", "Nadie de la sucursal de Sevilla llega a la web; desde casa funciona normal.",
+     "major: the service is unavailable for some users; the other users are not affected"),
     ("", "The service is up but nobody can open a document.",
      "critical: opening documents fails for every user; the service itself is up"),
     ("", "Creating documents fails for all users. The rest of the service works.",
@@ -704,7 +777,7 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
              "THANKS", "RETRACT", "SIGNING", "PARTICLE", "NET", "TIMEOUT", "MAINT", "STILL",
-             "WISH", "WHEN"}
+             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
     used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
