@@ -322,6 +322,9 @@ class PgStore:
                                 f"needs schema {SCHEMA_HEAD}: run `intakebot migrate`")
         self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True,
                                     configure=_configure, name="intakebot", timeout=120,
+                                    # a connection the server dropped (a restart, a
+                                    # failover) is replaced before a unit gets it
+                                    check=ConnectionPool.check_connection,
                                     kwargs={"autocommit": False})
         self.archive = PgRawArchive(self)
         self.files = PgFiles(self)
