@@ -46,6 +46,9 @@ class _Entry:
     nothing: bool            # "nothing", "no documents": turns a state just said
     subject: bool            # names who ("the rest of the staff"): "and" before it splits
     turnable: bool           # a positive state or action "nothing" can turn ("open")
+    noun: str                # "doc" for a document noun alone, "head" for what one can
+    #                          qualify ("the documents website"), else ""
+    particle: bool           # "down" alone: after a slowness word only its particle
 
 
 def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
@@ -57,7 +60,9 @@ def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
                   "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
                   bool(said) and not able, neg and "TOTAL" in tags,
                   not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}),
-                  bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words))
+                  bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words),
+                  "doc" if tags == {"DOC"} else "head" if tags & {"SVC", "BROWSE"} else "",
+                  "PARTICLE" in tags)
 
 
 def _phrases() -> list[tuple[str, tuple[str, ...], bool]]:
@@ -152,8 +157,6 @@ _PLACES = frozenset({"SVC", "BROWSE", "PARTIAL"})  # "from the web app", "desde 
 _FROM = frozenset({"from", "desde"})
 _CODES = frozenset({"403", "404", "500", "502", "503", "504"})  # HTTP statuses kept as words
 _COUNTED = frozenset({"DOC", "BROWSE"})  # "500 documents" (but "a 404 page", "500 server error")
-_DOC_ONLY = frozenset({"DOC"})
-_HEADS = frozenset({"SVC", "BROWSE"})  # what a document noun next to it can only qualify
 _ARTICLES = frozenset({"the", "a", "our", "el", "la", "los", "las", "un", "una", "nuestro",
                        "nuestra"})
 
@@ -202,7 +205,8 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     last: tuple | None = None  # the last states said, for "open nothing"
     head = modifier = None  # the last service or list noun; the last document noun
     n, skip_to = len(toks), 0
-    table, split, wanted = TABLE, _SPLIT, _WANTED
+    table, split, wanted, articles, from_, codes = TABLE, _SPLIT, _WANTED, _ARTICLES, _FROM, \
+        _CODES
     for i in [i for i, t in enumerate(toks) if t in wanted]:
         if i < skip_to:
             continue  # inside a phrase already read
@@ -220,16 +224,16 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
         node = table.get(tok)
         entry, length = None, 1
         if node is not None:  # the longest phrase that starts here (_match, inlined)
-            if tok in _FROM:
+            if tok in from_:
                 # "opening a document from search results", "rejected from the web app and
                 # through the API": where from, not what fails
-                j = i + 2 if i + 1 < n and toks[i + 1] in _ARTICLES else i + 1
+                j = i + 2 if i + 1 < n and toks[i + 1] in articles else i + 1
                 at, span = _match(toks, j, n)
                 if at is not None and (at.feature or at.tags <= _PLACES):
                     skip_to = j + span
                     continue
             entry, by_next = node
-            if tok in _CODES and i + 1 < n:
+            if tok in codes and i + 1 < n:
                 count, _ = _match(toks, i + 1, n)
                 if count is not None and (count.subject or not count.tags.isdisjoint(_COUNTED)):
                     continue  # "~500 documents", "502 folders": a count, not a status
@@ -278,7 +282,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
         tags = entry.tags
         if (entry.subject or entry.ordered) and quote is None and cur.tags and (
                 toks[i - 1] in _AND and (entry.subject or cur.bad or cur.good)
-                or (entry.ordered and toks[i - 1] in _ARTICLES and toks[i - 2] in _AND
+                or (entry.ordered and toks[i - 1] in articles and toks[i - 2] in _AND
                     and (cur.bad or cur.good or cur.quoted))):
             # "... and the rest of the staff gets in", "sale un error y la app dice ..."
             out.append(_settle(cur))
@@ -287,16 +291,17 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             neg_until, neg_all = -1, False
         into = cur if quote is None else quote
         skip_to = cur.end = i + length
-        if "PARTICLE" in tags and "SLOW" in into.bad:
+        if entry.particle and "SLOW" in into.bad:
             continue  # "it's slowing the whole team down": still the slowness
         # a document noun before or after "de" another thing only says which one it is:
         # "the documents website", "document metadata", "el portal de documentos"
-        if tags == _DOC_ONLY:
-            j = i - 1 - (toks[i - 1] in _ARTICLES)
+        noun = entry.noun
+        if noun == "doc":
+            j = i - 1 - (toks[i - 1] in articles)
             if head is not None and head[0] is into and head[1] == j and toks[j] == "de":
                 continue
             modifier = (into, skip_to, "DOC" not in into.tags)
-        elif not tags.isdisjoint(_HEADS):
+        elif noun:
             if modifier is not None and modifier[0] is into and modifier[1] == i \
                     and modifier[2]:
                 into.tags.discard("DOC")
