@@ -33,7 +33,7 @@ scope     ALL SOME ONE ME (the writer: weaker than "everyone" said elsewhere) OT
           (an office, a branch, home: where it fails, where it works) EVERYWHERE (any
           browser, device or network: not the writer's machine)
 clause    PAST (an old, resolved incident, and what is asked after one: an incident
-          report, compensation) HYPO (if, will) SINCE (still now; STILL "still" itself)
+          report, compensation) HYPO (if, will) SINCE (still now, today; STILL "still")
           HOWTO REQUEST SUGGEST THANKS; WISH (need, hope: a recovery wished for is not
           said); WHEN (what works "when we go in" is when the fault shows, not a
           mitigation); "-" phrases only keep their words from being read otherwise
@@ -389,7 +389,8 @@ PHRASES: dict[str, str] = {
         |que ocurrio""",
     "HYPO": """if|whether|in case|ever|will the|would|will be|si|en caso|estara|habra|sera|as if
         |por si""",
-    "SINCE": """since|desde|right now|ahora mismo""",
+    "SINCE": """since|desde|right now|ahora mismo|today|now|this morning|currently
+        |at the moment|hoy|ahora|esta manana|actualmente|en este momento""",
     "SINCE STILL": """still|sigue|siguen|seguimos|todavia""",
     "HOWTO": """how do|how can|how to|how should|how long|is there a way|is there any way
         |is it possible|would it be possible|where can|where do|where is|where are|which|what is

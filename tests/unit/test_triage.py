@@ -649,6 +649,12 @@ SCOPE_AND_TIME = [
          "en todas las páginas, toda la empresa afectada). Desde entonces funciona "
          "bien.\n\n¿Publicáis un informe del incidente? ¿Nos corresponde alguna "
          "compensación?\n\nPilar"),
+    case(C, "Contracts won't open",
+         "On 3 June we uploaded 200 contracts and today none of them opens for anyone, "
+         "the viewer gives an error."),
+    case(C, "No se abren los contratos",
+         "El 3 de junio subimos 200 contratos y hoy no se abre ninguno a nadie, el visor "
+         "da error."),
     case(C, "Uploads failing since 3 June",
          'Since 3 June every upload fails for all of us with "Upload rejected". Opening '
          "documents works."),
