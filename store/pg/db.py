@@ -47,8 +47,25 @@ def _configure(conn: psycopg.Connection) -> None:
     set_json_loads(orjson.loads, conn)
 
 
+class BadDsn(psycopg.OperationalError):
+    """The DSN does not parse. libpq's own message quotes the text around the mistake,
+    often the password itself, so it is never passed on."""
+
+
+def check_dsn(dsn: str) -> None:
+    """BadDsn (an OperationalError, so every caller that reports a failed connection
+    reports this too) unless `dsn` is a libpq connection string or URI."""
+    try:
+        psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        raise BadDsn("the configured dsn is not a valid libpq connection string or URI "
+                     "(it is not shown here, as it may hold the password): check its "
+                     "quoting, spaces and %-escapes") from None
+
+
 def connect(dsn: str, **kwargs) -> psycopg.Connection:
     """One connection outside the pool (migrations, the lease holder's checks)."""
+    check_dsn(dsn)
     conn = psycopg.connect(dsn, **kwargs)
     _configure(conn)
     return conn
@@ -452,7 +469,8 @@ def describe_dsn(dsn: str) -> str:
         params = psycopg.conninfo.conninfo_to_dict(dsn)
     except psycopg.ProgrammingError:
         return "the configured dsn"
-    params.pop("password", None)
+    for key in [k for k in params if "password" in k]:  # password, sslpassword
+        del params[key]
     first = [k for k in ("host", "port", "dbname", "user") if k in params]
     keys = first + sorted(k for k in params if k not in first)
     return " ".join(f"{k}={params[k]}" for k in keys) or "the default server"

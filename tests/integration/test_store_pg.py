@@ -30,3 +30,34 @@ def test_a_database_without_the_schema_is_refused_naming_the_command(pg_cluster,
     dsn = pg_cluster.create_database()
     with pytest.raises(SchemaProblem, match="has no intakebot schema.*run `intakebot migrate`"):
         PgStore(dsn, tmp_path / "data")
+
+
+@pytest.mark.parametrize("dsn, secret", [
+    ("host=127.0.0.1 port=1 dbname=x password=top secret", "secret"),
+    ("postgresql://intakebot:s3cr%zzet@127.0.0.1:1/x", "s3cr"),
+    ("host=127.0.0.1 port=1 dbname=x password='unterminated", "unterminated"),
+])
+def test_a_malformed_dsn_is_refused_without_showing_any_of_it(dsn, secret, tmp_path):
+    # libpq's parse errors quote the text around the mistake: often the password itself
+    from store import StoreCorrupt
+    from store.pg.db import connect, describe_dsn
+
+    with pytest.raises(StoreCorrupt) as refused:
+        PgStore(dsn, tmp_path / "data")
+    assert secret not in str(refused.value)
+    assert "not a valid" in str(refused.value)
+    import psycopg
+
+    with pytest.raises(psycopg.OperationalError) as failed:  # migrate and check catch these
+        connect(dsn, connect_timeout=2)
+    assert secret not in str(failed.value)
+    assert secret not in describe_dsn(dsn)
+
+
+def test_describe_dsn_drops_every_kind_of_password() -> None:
+    from store.pg.db import describe_dsn
+
+    shown = describe_dsn("host=db1 dbname=intakebot user=bot password=pw1 sslpassword=pw2 "
+                         "sslkey=/etc/bot.key")
+    assert shown == "host=db1 dbname=intakebot user=bot sslkey=/etc/bot.key"
+    assert "pw" not in describe_dsn("postgresql://bot:pw1@db1/intakebot?sslpassword=pw2")
