@@ -3,6 +3,9 @@ a running store, and a database that has no schema or another revision."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from store import Account
@@ -61,3 +64,35 @@ def test_describe_dsn_drops_every_kind_of_password() -> None:
                          "sslkey=/etc/bot.key")
     assert shown == "host=db1 dbname=intakebot user=bot sslkey=/etc/bot.key"
     assert "pw" not in describe_dsn("postgresql://bot:pw1@db1/intakebot?sslpassword=pw2")
+
+
+def test_the_mailbox_lease_is_renewed_while_every_pooled_connection_is_busy(pg_dsn, tmp_path):
+    # Units waiting for the store lock can hold every connection of an instance's pool.
+    # A renewal that waited for one (up to the pool's 120 s) let the lease run out after
+    # 15 s: another instance took the mailbox while this one, its keeper stuck, read on.
+    busy = PgStore(pg_dsn, tmp_path / "busy", pool_size=1)
+    other = PgStore(pg_dsn, tmp_path / "other")
+    held, done = threading.Event(), threading.Event()
+
+    def hold_the_only_connection() -> None:
+        with busy.unit_of_work() as uow:
+            uow.accounts.all()
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold_the_only_connection)
+    try:
+        mine, theirs = busy.lease("imap-reader"), other.lease("imap-reader")
+        assert mine.take()
+        holder.start()
+        assert held.wait(10)
+        started = time.monotonic()
+        assert mine.take()  # renewed at once, on the lease's own connection
+        assert time.monotonic() - started < 2
+        assert not theirs.take()
+        assert mine.holder_now() == mine.holder
+    finally:
+        done.set()
+        holder.join(10)
+        busy.close()
+        other.close()
