@@ -181,13 +181,18 @@ class Outbox(_Repo, OutboxMarks):
     def claim_due(self, now: datetime, limit: int, until: datetime) -> list[OutboxRow]:
         """Up to `limit` due rows no other deliverer holds, held by this one until `until`
         (or until marked). Rows another transaction is claiming are skipped, not waited
-        for, so two instances never take the same row."""
+        for, so two instances never take the same row. Oldest first, as `due` gives them
+        (an UPDATE's RETURNING keeps no order: the outer query sorts them again)."""
         return self._readable(self._all(
-            "UPDATE outbox SET claimed_until = %s WHERE id IN ("
+            "WITH picked AS ("
             " SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= %s"
             " AND (claimed_until IS NULL OR claimed_until <= %s)"
-            " ORDER BY next_attempt_at, created_at LIMIT %s FOR UPDATE SKIP LOCKED)"
-            " RETURNING doc", (until, now, now, limit)))
+            " ORDER BY next_attempt_at, created_at LIMIT %s FOR UPDATE SKIP LOCKED),"
+            " claimed AS (UPDATE outbox SET claimed_until = %s FROM picked"
+            " WHERE outbox.id = picked.id"
+            " RETURNING outbox.doc, outbox.next_attempt_at, outbox.created_at)"
+            " SELECT doc FROM claimed ORDER BY next_attempt_at, created_at",
+            (now, now, limit, until)))
 
     def _change(self, row_id: str, **changes: object) -> OutboxRow:
         d = self._one("SELECT doc FROM outbox WHERE id = %s FOR UPDATE", (row_id,))

@@ -591,3 +591,20 @@ def test_a_read_only_unit_sees_what_was_committed_and_may_not_write(backend, sto
             uow.tickets.add(ticket(subject="written by a reader"))
     with store.unit_of_work() as uow:
         assert [t.subject for t in uow.tickets.all()] == ["committed"]
+
+
+def test_claimed_rows_come_oldest_first_as_due_gives_them(store) -> None:
+    # the deliverer sends in the order claim_due answers: a customer's answer before the
+    # notice that the ticket is resolved, an acknowledgement before either
+    import random
+
+    minutes = list(range(60))
+    random.Random(5).shuffle(minutes)
+    with store.unit_of_work() as uow:
+        for n, m in enumerate(minutes):
+            uow.outbox.enqueue(row(n, -m))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        due = [r.id for r in uow.outbox.due(T0)]
+        claimed = uow.outbox.claim_due(T0, 40, T0 + timedelta(minutes=2))
+        assert [r.id for r in claimed] == due[:40]
