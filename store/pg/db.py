@@ -33,7 +33,7 @@ from store.storage import StoreCorrupt
 log = logging.getLogger("intakebot.store")
 
 # the schema revision this code reads and writes (store/pg/migrations/versions)
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 # how long a lease lasts without renewal; its holder renews it well before
 LEASE_SECONDS = 15
 # how long connecting for a lease, or one of its statements, may take (a renewal that

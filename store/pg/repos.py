@@ -173,10 +173,10 @@ class Outbox(_Repo, OutboxMarks):
         return rows
 
     def due(self, now: datetime) -> list[OutboxRow]:
-        """Pending rows whose next attempt is due, oldest first."""
+        """Pending rows whose next attempt is due, oldest first (in the order written)."""
         return self._readable(self._all(
             "SELECT doc FROM outbox WHERE status = 'pending' AND next_attempt_at <= %s "
-            "ORDER BY next_attempt_at, created_at", (now,)))
+            "ORDER BY next_attempt_at, created_at, seq", (now,)))
 
     def claim_due(self, now: datetime, limit: int, until: datetime) -> list[OutboxRow]:
         """Up to `limit` due rows no other deliverer holds, held by this one until `until`
@@ -187,11 +187,11 @@ class Outbox(_Repo, OutboxMarks):
             "WITH picked AS ("
             " SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= %s"
             " AND (claimed_until IS NULL OR claimed_until <= %s)"
-            " ORDER BY next_attempt_at, created_at LIMIT %s FOR UPDATE SKIP LOCKED),"
+            " ORDER BY next_attempt_at, created_at, seq LIMIT %s FOR UPDATE SKIP LOCKED),"
             " claimed AS (UPDATE outbox SET claimed_until = %s FROM picked"
             " WHERE outbox.id = picked.id"
-            " RETURNING outbox.doc, outbox.next_attempt_at, outbox.created_at)"
-            " SELECT doc FROM claimed ORDER BY next_attempt_at, created_at",
+            " RETURNING outbox.doc, outbox.next_attempt_at, outbox.created_at, outbox.seq)"
+            " SELECT doc FROM claimed ORDER BY next_attempt_at, created_at, seq",
             (now, now, limit, until)))
 
     def _change(self, row_id: str, **changes: object) -> OutboxRow:
@@ -207,7 +207,7 @@ class Outbox(_Repo, OutboxMarks):
 
     def all(self) -> list[OutboxRow]:
         return [OutboxRow.from_dict(d) for d in self._all(
-            "SELECT doc FROM outbox ORDER BY created_at, id")]
+            "SELECT doc FROM outbox ORDER BY created_at, seq")]
 
 
 class Cursors(_Repo):

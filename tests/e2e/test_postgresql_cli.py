@@ -30,19 +30,19 @@ def test_check_says_the_schema_is_missing_until_migrate_makes_it(cli, isolated, 
     config = write_config(isolated, f'backend = "postgresql"\ndsn = "{empty_dsn}"')
     ran = cli("--config", config, "check")
     assert ran.code == 1
-    assert "has no intakebot schema; this version needs 0001: run `intakebot migrate`" in ran.out
+    assert "has no intakebot schema; this version needs 0002: run `intakebot migrate`" in ran.out
     refused = cli("--config", config, "tickets")
     assert refused.code == 1
     assert "run `intakebot migrate`" in refused.err
 
     made = cli("--config", config, "migrate")
     assert made.code == 0, made.err
-    assert "schema: none -> 0001" in made.out
+    assert "schema: none -> 0002" in made.out
     again = cli("--config", config, "migrate")
-    assert "schema: current (0001)" in again.out
+    assert "schema: current (0002)" in again.out
     ok = cli("--config", config, "check")
     assert ok.code == 0, ok.out
-    assert "store: ok, PostgreSQL" in ok.out and "schema 0001 is current" in ok.out
+    assert "store: ok, PostgreSQL" in ok.out and "schema 0002 is current" in ok.out
     assert "No open tickets." in cli("--config", config, "tickets").out
 
 

@@ -608,3 +608,21 @@ def test_claimed_rows_come_oldest_first_as_due_gives_them(store) -> None:
         due = [r.id for r in uow.outbox.due(T0)]
         claimed = uow.outbox.claim_due(T0, 40, T0 + timedelta(minutes=2))
         assert [r.id for r in claimed] == due[:40]
+
+
+def test_rows_written_at_one_instant_keep_the_order_they_were_written_in(backend, store) -> None:
+    # One unit's mails share their creation and first attempt times (an agent's answer
+    # and '#resolve' queue the relayed answer, then the resolution notice): the order
+    # they were written in is the order they are listed, claimed and sent in.
+    written = ["f0", "0a", "c7", "15"]  # row ids are random hex: no order of their own
+    with store.unit_of_work() as uow:
+        for n, rid in enumerate(written):
+            uow.outbox.enqueue(row(n, id=rid, created_at=T0))
+        uow.commit()
+    store = backend.reopen(store)
+    with store.unit_of_work() as uow:
+        assert [r.id for r in uow.outbox.all()] == written
+        assert [r.id for r in uow.outbox.due(T0)] == written
+        assert [r.id for r in uow.outbox.claim_due(T0, 10, T0 + timedelta(minutes=2))] == \
+            written
+    store.close()
