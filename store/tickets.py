@@ -106,9 +106,12 @@ class Tickets:
         return sorted(self._doc.docs("tickets"), key=lambda d: d["number"])
 
     def by_message_id(self, mid: str) -> Ticket | None:
-        """The ticket whose thread holds this Message-ID, hot first, then the archives."""
+        """The ticket whose thread holds this Message-ID, hot first, then the archives.
+        Of two tickets holding it the first keeps it (the lower number: the index alone
+        would answer whichever was written last, so a thread moved at every update)."""
         key = normalise_message_id(mid)
-        d = self._doc.find("tickets", "mid", key)
+        d = min(self._doc.find_all("tickets", "mid", key), key=lambda t: t["number"],
+                default=None)
         if d is None:
             d = self._history.by_message_id(self._ranges, key)
             if d is not None and self._doc.get("tickets", str(d["number"])) is not None:

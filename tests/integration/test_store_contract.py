@@ -626,3 +626,19 @@ def test_rows_written_at_one_instant_keep_the_order_they_were_written_in(backend
         assert [r.id for r in uow.outbox.claim_due(T0, 10, T0 + timedelta(minutes=2))] == \
             written
     store.close()
+
+
+def test_a_message_id_on_two_tickets_stays_with_the_first(store) -> None:
+    # The same Message-ID from another sender is new mail and may open a ticket of its
+    # own; replies to that id keep going to the ticket that held it first, however
+    # often either ticket is written afterwards (a thread never moves).
+    with store.unit_of_work() as uow:
+        first = uow.tickets.add(ticket(subject="first", message_ids=["<x@acme.test>"]))
+        second = uow.tickets.add(ticket(subject="second", message_ids=["<x@acme.test>"]))
+        assert uow.tickets.by_message_id("x@acme.test").number == first.number
+        uow.tickets.update(dataclasses.replace(uow.tickets.get(first.number), status="resolved"))
+        uow.tickets.update(dataclasses.replace(uow.tickets.get(second.number), assignee="eva"))
+        assert uow.tickets.by_message_id("<x@acme.test>").number == first.number
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert uow.tickets.by_message_id("<x@acme.test>").number == first.number
