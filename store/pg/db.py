@@ -453,11 +453,24 @@ class PgStore:
                 try:
                     yield got
                 finally:
-                    if got and not conn.closed:
-                        conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
-                                     (f"job:{name}",))
+                    if got:
+                        self._unlock_job(conn, name)
             finally:
-                conn.autocommit = False
+                if not (conn.closed or conn.broken):  # a dead one is replaced by the pool
+                    conn.autocommit = False
+
+    @staticmethod
+    def _unlock_job(conn: psycopg.Connection, name: str) -> None:
+        """Give a job lock back; when the server dropped the connection (a restart, a
+        failover) it dropped the lock with it, and there is nothing to give back."""
+        try:
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                         (f"job:{name}",))
+        except psycopg.OperationalError:
+            if not (conn.closed or conn.broken):
+                raise
+            log.warning("the %s job lock was lost with its connection (a database restart?)",
+                        name)
 
     @contextmanager
     def process_lock(self, name: str) -> Iterator[Held]:
