@@ -53,8 +53,10 @@ class Poller:
             shas = self.pipeline.store.archive.put_many([m.raw for m in result.messages])
         return result, shas
 
-    def poll_once(self) -> list[Handled]:
+    def poll_once(self, stop: threading.Event | None = None) -> list[Handled]:
         """Handle everything waiting in the folder, batch by batch; returns every outcome.
+        With `stop` set (shutdown, or this instance no longer holds the mailbox) it ends
+        after the batch in hand: the rest waits in the folder for the next reader.
 
         While one batch is handled and committed, the next is already being fetched
         and archived in a second thread (the connection is used by one thread at a
@@ -90,7 +92,7 @@ class Poller:
                 uids = [m.uid for m in result.messages]
                 self._move(uids, handled)
                 done.extend(handled)
-                if nxt is None:
+                if nxt is None or (stop is not None and stop.is_set()):
                     break
                 result, shas = nxt
         self._swept = True
@@ -129,7 +131,7 @@ class Poller:
                 if stop.is_set():
                     break
                 if news or clock() - last_poll >= poll_seconds:
-                    self.poll_once()
+                    self.poll_once(stop)
                     last_poll = clock()
             except MailboxDisconnected as exc:
                 if stop.is_set():

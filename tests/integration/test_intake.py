@@ -8,6 +8,7 @@ Dovecot), where the message really moves between folders."""
 from __future__ import annotations
 
 import hashlib
+import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -920,3 +921,29 @@ def test_open_in_a_reply_on_a_ticket_is_reported_not_silently_ignored(intake):
     assert handled.outcome == "agent_command"
     [error] = intake.outbox("command_error")
     assert "send a new mail" in error.payload.errors[0]
+
+
+def test_a_reader_told_to_stop_ends_after_the_batch_in_hand(pymap_server, store):
+    # an instance that loses the mailbox lease (or is shutting down) must not go on
+    # reading batch after batch while another instance takes over
+    pymap_server.clear()
+    raws = [mf.mail(ALICE, f"Question {n}", "How do I export to PDF?\n",
+                    message_id=f"<stop-{n}@acme.example>") for n in range(25)]
+    pymap_server.append_many(raws)
+    stop = threading.Event()
+    pipeline = Pipeline(store, POLICY, mf.settings(per_sender_per_hour=1000), lambda: T0,
+                        MAX_BYTES)
+    pipeline.after_commit = stop.set  # lost the lease while the first batch was handled
+    box = ImapMailbox(pymap_server.host, pymap_server.port, username=pymap_server.username,
+                      password=pymap_server.password, tls="none", timeout=10)
+    try:
+        first = Poller(box, pipeline, batch_size=10, max_bytes=MAX_BYTES).poll_once(stop)
+        assert len(first) == 10
+        assert len(pymap_server.uids("INBOX")) == 15  # left for the next reader
+        pipeline.after_commit = None
+        rest = Poller(box, pipeline, batch_size=10, max_bytes=MAX_BYTES).poll_once()
+    finally:
+        box.close()
+    assert sorted(h.outcome for h in first + rest if h.outcome == "new_ticket") == \
+        ["new_ticket"] * 25
+    assert pymap_server.uids("INBOX") == []
