@@ -20,6 +20,25 @@ REPO = Path(__file__).resolve().parents[2]
 SUPPORT = "support@vendor.example"
 
 
+# the outcome each kind of mail in bench/mails.py's mix must end in (the kill -9 tests)
+EXPECTED = {"new_request": "new_ticket", "reply": "customer_reply",
+            "stranger": "refused_unauthorised", "auto_reply": "auto_reply", "bounce": "bounce"}
+
+
+def sha(raw: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()
+
+
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID header of a generated mail."""
+    for line in raw.split(b"\r\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b":", 1)[1].strip().decode()
+    raise AssertionError("generated mail without a Message-ID")
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a bot process: no $INTAKEBOT_CONFIG, this checkout importable."""
     env = {k: v for k, v in os.environ.items() if k != "INTAKEBOT_CONFIG"}

@@ -10,7 +10,6 @@ duplicates are counted and printed, never missing mail.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -26,30 +25,24 @@ import pytest
 from bench.mails import CONTACTS, make_mixed_with_kinds
 from store import Store
 from tests.e2e.e2e_helpers import (
+    EXPECTED,
     Bot,
     delivered,
     imap_section,
     smtp_section,
     write_config,
 )
+from tests.e2e.e2e_helpers import (
+    message_id_of as _message_id,
+)
+from tests.e2e.e2e_helpers import (
+    sha as _sha,
+)
 
 MESSAGES = 300
 KILLS = 10
 SEED = int(os.environ.get("INTAKEBOT_RELIABILITY_SEED", "20260302"))
 AGENT = "ana@vendor.example"
-EXPECTED = {"new_request": "new_ticket", "reply": "customer_reply",
-            "stranger": "refused_unauthorised", "auto_reply": "auto_reply", "bounce": "bounce"}
-
-
-def _sha(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def _message_id(raw: bytes) -> str:
-    for line in raw.split(b"\r\n"):
-        if line.lower().startswith(b"message-id:"):
-            return line.split(b":", 1)[1].strip().decode()
-    raise AssertionError("generated mail without a Message-ID")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ other queued mail at the SMTP sink.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import signal
 import subprocess
@@ -24,26 +23,15 @@ import pytest
 
 from bench.mails import CONTACTS, make_mixed_with_kinds
 from store.pg.db import PgStore
-from tests.e2e.e2e_helpers import Bot, delivered, imap_section, smtp_section, write_config
+from tests.e2e.e2e_helpers import EXPECTED, Bot, delivered, imap_section, smtp_section, write_config
+from tests.e2e.e2e_helpers import message_id_of as _message_id
+from tests.e2e.e2e_helpers import sha as _sha
 
 MESSAGES = 300
 KILLS = 3
 TAKEOVER_LIMIT = 30.0  # seconds, what the issue promises operators
 SEED = 20261202
 AGENT = "ana@vendor.example"
-EXPECTED = {"new_request": "new_ticket", "reply": "customer_reply",
-            "stranger": "refused_unauthorised", "auto_reply": "auto_reply", "bounce": "bounce"}
-
-
-def _sha(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def _message_id(raw: bytes) -> str:
-    for line in raw.split(b"\r\n"):
-        if line.lower().startswith(b"message-id:"):
-            return line.split(b":", 1)[1].strip().decode()
-    raise AssertionError("generated mail without a Message-ID")
 
 
 @pytest.fixture

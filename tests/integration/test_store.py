@@ -4,50 +4,26 @@ both backends must do is in test_store_contract.py."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import subprocess
 import sys
 import threading
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from tinydb import TinyDB
 
-from rules.notices import Ack
-from rules.plans import Severity
 from store import (
     Cursor,
     InboundOutcome,
     OutboxRow,
     Store,
     StoreCorrupt,
-    Ticket,
 )
+from tests.store_helpers import ACK, T0, ticket
 
 CHILD = Path(__file__).with_name("store_crash_child.py")
-MADRID_SUMMER = timezone(timedelta(hours=2))
-T0 = datetime(2025, 6, 2, 10, 30, tzinfo=MADRID_SUMMER)
-
-
-ACK = Ack(quota_used=1, quota_included=50, quota_extra=0, quota_remaining=49)
-
-
-def ticket(**changes: object) -> Ticket:
-    fields: dict[str, object] = dict(
-        account="Acme", requester="ana@acme.test", subject="Login page down",
-        severity=Severity.BLOCKER, created_at=T0, contract_year=date(2025, 1, 1))
-    fields.update(changes)
-    return Ticket(**fields)
-
-
-def link(uow, number: int, mid: str) -> Ticket:
-    """Put a Message-ID on a ticket's thread, as the outbox writer does."""
-    t = uow.tickets.get(number)
-    return uow.tickets.update(dataclasses.replace(t, message_ids=[*t.message_ids, mid]))
-
-
 @pytest.fixture
 def store(tmp_path: Path):
     s = Store.open(tmp_path / "data")

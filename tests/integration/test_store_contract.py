@@ -9,32 +9,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import threading
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from rules.notices import Ack, CustomerReply
-from rules.plans import Severity
 from store import Account, Contact, Cursor, InboundOutcome, OutboxRow, Ticket
 from store.access import Session, SignIn
-
-MADRID_SUMMER = timezone(timedelta(hours=2))
-T0 = datetime(2025, 6, 2, 10, 30, tzinfo=MADRID_SUMMER)
-ACK = Ack(quota_used=1, quota_included=50, quota_extra=0, quota_remaining=49)
-
-
-def ticket(**changes: object) -> Ticket:
-    fields: dict[str, object] = dict(
-        account="Acme", requester="ana@acme.test", subject="Login page down",
-        severity=Severity.BLOCKER, created_at=T0, contract_year=date(2025, 1, 1))
-    fields.update(changes)
-    return Ticket(**fields)
-
-
-def link(uow, number: int, mid: str) -> Ticket:
-    """Put a Message-ID on a ticket's thread, as the outbox writer does."""
-    t = uow.tickets.get(number)
-    return uow.tickets.update(dataclasses.replace(t, message_ids=[*t.message_ids, mid]))
+from tests.store_helpers import ACK, T0, link, ticket
 
 
 def row(n: int, minutes: int = 0, **changes: object) -> OutboxRow:
