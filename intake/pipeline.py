@@ -71,6 +71,7 @@ class Pipeline:
             fresh = iter(new)
             shas = [item.archived or next(fresh) for item in batch]
             with self.store.unit_of_work() as uow:
+                uow.inbound.prefetch(shas)
                 for item, sha in zip(batch, shas, strict=True):
                     handled.append(self._one(uow, item, sha, now))
                 if cursor is not None:

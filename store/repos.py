@@ -182,6 +182,10 @@ class Inbound:
         self._doc.put("inbound", doc_id or self._doc.new_id("inbound"), outcome.to_dict())
         return outcome
 
+    def prefetch(self, shas: list[str]) -> None:
+        """A batch's hashes, read together before `by_sha` asks for each (a round trip per
+        message saved on PostgreSQL); the data folder has them in memory already."""
+
     def by_sha(self, sha256: str) -> InboundOutcome | None:
         d = self._doc.find("inbound", "sha", sha256)
         return None if d is None else InboundOutcome.from_dict(d)

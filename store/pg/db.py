@@ -101,6 +101,7 @@ class _Transaction:
         self.conn = conn
         self.read_only = read_only
         self.begun = False
+        self.released_later: str | None = None  # a savepoint that ended well
 
     def _begin(self) -> None:
         if not self.begun:
@@ -123,6 +124,7 @@ class _Transaction:
     def ended(self) -> None:
         """The transaction was committed or rolled back: the next statement begins anew."""
         self.begun = False
+        self.released_later = None
 
     @property
     def closed(self) -> bool:
@@ -145,6 +147,7 @@ class PgUnitOfWork:
     def __enter__(self) -> PgUnitOfWork:
         tx = self._tx = self._store._take(self._read_only)
         cache = self._cache = repos.UnitCache()
+        cache.write_all = self._write_all
         self.accounts = repos.Accounts(tx, cache)
         self.contacts = repos.Contacts(tx, cache)
         self.tickets = repos.Tickets(tx, cache)
@@ -166,8 +169,14 @@ class PgUnitOfWork:
             raise RuntimeError("commit() outside its `with store.unit_of_work()` block")
         return self._tx
 
+    def _write_all(self) -> None:
+        """Send what the repositories hold back (changed tickets, appended rows)."""
+        self.tickets.flush()
+        self._cache.send_appended(self._active())
+
     def commit(self) -> None:
         tx = self._active()
+        self._write_all()
         tx.conn.commit()
         tx.ended()
         self._cache.clear()  # others may write before this unit asks again
@@ -184,16 +193,23 @@ class PgUnitOfWork:
         tx = self._active()
         self._savepoints += 1
         name = f"sp{self._savepoints}"
-        tx.execute(f"SAVEPOINT {name}")
+        # a savepoint that ended well is released with the next one's start, in one
+        # round trip (intake opens one per message); a commit releases it anyway
+        self._write_all()  # what was changed before it is kept if it is undone
+        done, tx.released_later = tx.released_later, None
+        tx.execute(f"RELEASE SAVEPOINT {done}; SAVEPOINT {name}" if done
+                   else f"SAVEPOINT {name}")
         try:
             yield
         except BaseException:
             self._cache.clear()
+            tx.released_later = None  # any inside this one are rolled back with it
             if not tx.closed:
                 tx.execute(f"ROLLBACK TO SAVEPOINT {name}")
             raise
         else:
-            tx.execute(f"RELEASE SAVEPOINT {name}")
+            # releasing this one later releases every one inside it too
+            tx.released_later = name
 
 
 class PgRawArchive:

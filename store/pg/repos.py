@@ -50,10 +50,29 @@ class UnitCache:
         self.inbound: dict[str, dict[str, Any] | None] = {}
         self.accounts: dict[str, dict[str, Any] | None] = {}
         self.contacts: dict[str, dict[str, Any] | None] = {}
+        # tickets changed but not yet written: number -> (the ticket now, its row's doc)
+        self.unwritten: dict[int, tuple[Ticket, dict[str, Any]]] = {}
+        # rows appended but not yet sent (events, inbound outcomes): (statement, values)
+        self.appended: list[tuple[str, tuple[Any, ...]]] = []
+        self.write_all: Any = None  # set by the unit of work: sends everything above
 
     def clear(self) -> None:
-        for part in (self.tickets, self.seqs, self.inbound, self.accounts, self.contacts):
+        for part in (self.tickets, self.seqs, self.inbound, self.accounts, self.contacts,
+                     self.unwritten, self.appended):
             part.clear()
+
+    def send_appended(self, tx) -> None:
+        """The appended rows in order, a run of one statement at a time as one batch."""
+        appended, self.appended = self.appended, []
+        start = 0
+        while start < len(appended):
+            sql = appended[start][0]
+            end = start
+            while end < len(appended) and appended[end][0] == sql:
+                end += 1
+            with tx.cursor() as cur:
+                cur.executemany(sql, [values for _, values in appended[start:end]])
+            start = end
 
 
 class _Repo:
@@ -227,7 +246,8 @@ class Inbound(_Repo):
 
     def record(self, outcome: InboundOutcome) -> InboundOutcome:
         d = outcome.to_dict()
-        self._run(
+        # sent with the unit's next savepoint, commit or inbound query (one batch)
+        self._cache.appended.append((
             "INSERT INTO inbound (sha256, message_id, sender, outcome, received_at, recorded_at,"
             " doc) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (sha256) DO UPDATE SET"
             " message_id = EXCLUDED.message_id, sender = EXCLUDED.sender,"
@@ -236,9 +256,18 @@ class Inbound(_Repo):
             (outcome.sha256, normalise_message_id(outcome.message_id)
              if outcome.message_id else None,
              outcome.sender.strip().lower() if outcome.sender else None, d["outcome"],
-             outcome.received_at, outcome.recorded_at, Json(d)))
+             outcome.received_at, outcome.recorded_at, Json(d))))
         self._cache.inbound[outcome.sha256] = d
         return outcome
+
+    def prefetch(self, shas: list[str]) -> None:
+        """Read a batch's outcomes in one query; `by_sha` then answers from the cache."""
+        wanted = [sha for sha in shas if sha not in self._cache.inbound]
+        if wanted:
+            found = dict(self._conn.execute(
+                "SELECT sha256, doc FROM inbound WHERE sha256 = ANY(%s)", (wanted,)))
+            for sha in wanted:
+                self._cache.inbound[sha] = found.get(sha)
 
     def by_sha(self, sha256: str) -> InboundOutcome | None:
         cached = self._cache.inbound
@@ -248,24 +277,29 @@ class Inbound(_Repo):
         return None if d is None else InboundOutcome.from_dict(d)
 
     def quarantined(self) -> list[InboundOutcome]:
+        self._cache.write_all()
         return [InboundOutcome.from_dict(d) for d in self._all(
             "SELECT doc FROM inbound WHERE outcome = 'quarantine' ORDER BY received_at")]
 
     def forget(self, sha256: str) -> None:
+        self._cache.write_all()
         self._run("DELETE FROM inbound WHERE sha256 = %s", (sha256,))
         self._cache.inbound[sha256] = None
 
     def by_message_id(self, mid: str) -> list[InboundOutcome]:
+        self._cache.write_all()
         return [InboundOutcome.from_dict(d) for d in self._all(
             "SELECT doc FROM inbound WHERE message_id = %s ORDER BY recorded_at",
             (normalise_message_id(mid),))]
 
     def count_since(self, sender: str, since: datetime, outcomes) -> int:
+        self._cache.write_all()
         return self._one("SELECT count(*) FROM inbound WHERE sender = %s AND received_at >= %s"
                          " AND outcome = ANY(%s)",
                          (sender.strip().lower(), since, [str(o) for o in outcomes]))
 
     def refusals_since(self, sender: str, since: datetime) -> int:
+        self._cache.write_all()
         found = (InboundOutcome.from_dict(d) for d in self._all(
             "SELECT doc FROM inbound WHERE sender = %s AND recorded_at >= %s"
             " AND (doc ->> 'answered')::boolean", (sender.strip().lower(), since)))
@@ -333,28 +367,45 @@ class Tickets(_Repo):
             ticket, message_ids=thread_union(current.message_ids, ticket.message_ids),
             customer_thread=thread_union(current.customer_thread, ticket.customer_thread),
             notice_message_id=ticket.notice_message_id or current.notice_message_id)
-        self._write(ticket, d)
+        # written once, at the unit's next savepoint, commit or ticket query, however
+        # often the lifecycle and the outbox writer change it in between
+        written = self._cache.unwritten.get(ticket.number, (None, d))[1]
+        self._cache.unwritten[ticket.number] = (ticket, written)
+        self._cache.tickets[ticket.number] = ticket_to_dict(ticket)
         return ticket
 
+    def flush(self) -> None:
+        """Write the changed tickets (the unit of work calls this before a savepoint and
+        a commit; every query of the tickets table, before it asks)."""
+        unwritten = self._cache.unwritten
+        while unwritten:
+            _, (ticket, written) = unwritten.popitem()
+            self._write(ticket, written)
+
     def open(self) -> list[Ticket]:
+        self._cache.write_all()
         return [ticket_from_dict(d) for d in self._all(
             "SELECT doc FROM tickets WHERE status <> 'closed' ORDER BY number")]
 
     def all(self, include_archived: bool = False) -> list[Ticket]:
+        self._cache.write_all()
         return [ticket_from_dict(d) for d in self._all("SELECT doc FROM tickets ORDER BY number")]
 
     def for_account(self, account: str, include_archived: bool = False) -> list[Ticket]:
+        self._cache.write_all()
         return [ticket_from_dict(d) for d in self._all(
             "SELECT doc FROM tickets WHERE account_key = %s ORDER BY number",
             (account.lower(),))]
 
     def get_for_account(self, number: int, account: str) -> Ticket | None:
+        self._cache.write_all()
         d = self._one("SELECT doc FROM tickets WHERE number = %s AND account_key = %s",
                       (number, account.lower()))
         return None if d is None else ticket_from_dict(d)
 
     def page_for_account(self, account: str, include_archived: bool, start: int,
                          count: int) -> tuple[int, list[Ticket]]:
+        self._cache.write_all()
         where = "account_key = %s" + ("" if include_archived else " AND status = ANY(%s)")
         params: list[Any] = [account.lower()] + ([] if include_archived else [list(ACTIVE)])
         total = self._one(f"SELECT count(*) FROM tickets WHERE {where}", params)
@@ -364,6 +415,7 @@ class Tickets(_Repo):
         return total, [ticket_from_dict(d) for d in docs]
 
     def by_message_id(self, mid: str) -> Ticket | None:
+        self._cache.write_all()
         d = self._one("SELECT t.doc FROM ticket_message_ids m JOIN tickets t ON "
                       "t.number = m.ticket WHERE m.message_id = %s",
                       (normalise_message_id(mid),))
@@ -373,6 +425,7 @@ class Tickets(_Repo):
         """Tickets of `account` opened in [since, until). Units of work run one at a time
         (store/pg/db.py), so two openings (two instances, the support center and intake)
         never both count the last free ticket: the second counts the first's."""
+        self._cache.write_all()
         key = account.lower()
         return self._one("SELECT count(*) FROM tickets WHERE account_key = %s AND "
                          "created_at >= %s AND created_at < %s", (key, since, until))
@@ -389,11 +442,13 @@ class Events(_Repo):
                              (number,))
         seq = self._cache.seqs[number] = last + 1
         event = Event(ticket=number, seq=seq, at=at, kind=kind, data=data, raw=raw)
-        self._run("INSERT INTO events (ticket, seq, doc) VALUES (%s, %s, %s)",
-                  (number, seq, Json(event.to_dict())))
+        # sent with the unit's next savepoint, commit or event query (one batch)
+        self._cache.appended.append(("INSERT INTO events (ticket, seq, doc) VALUES (%s, %s, %s)",
+                                     (number, seq, Json(event.to_dict()))))
         return event
 
     def for_ticket(self, number: int) -> list[Event]:
+        self._cache.write_all()
         return [Event.from_dict(d) for d in self._all(
             "SELECT doc FROM events WHERE ticket = %s ORDER BY seq", (number,))]
 

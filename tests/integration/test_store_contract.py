@@ -624,3 +624,36 @@ def test_a_message_id_on_two_tickets_stays_with_the_first(store) -> None:
         uow.commit()
     with store.unit_of_work() as uow:
         assert uow.tickets.by_message_id("<x@acme.test>").number == first.number
+
+
+def test_nested_savepoints_undo_what_they_hold_and_no_more(store) -> None:
+    with store.unit_of_work() as uow:
+        with uow.savepoint():  # the outer one holds and keeps
+            uow.tickets.add(ticket(subject="outer kept"))
+            with pytest.raises(ValueError), uow.savepoint():
+                uow.tickets.add(ticket(subject="inner undone"))
+                raise ValueError
+            with uow.savepoint():
+                uow.tickets.add(ticket(subject="inner kept"))
+        with pytest.raises(ValueError), uow.savepoint():  # the outer one fails
+            with uow.savepoint():
+                uow.tickets.add(ticket(subject="inside a failed outer"))
+            uow.tickets.add(ticket(subject="outer undone"))
+            raise ValueError
+        with uow.savepoint():
+            uow.tickets.add(ticket(subject="after"))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        assert [t.subject for t in uow.tickets.all()] == ["outer kept", "inner kept", "after"]
+
+
+def test_prefetched_outcomes_answer_as_asked_ones_do(store) -> None:
+    with store.unit_of_work() as uow:
+        uow.inbound.record(outcome(1))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        uow.inbound.prefetch([f"{1:064x}", f"{2:064x}"])
+        assert uow.inbound.by_sha(f"{1:064x}") == outcome(1)
+        assert uow.inbound.by_sha(f"{2:064x}") is None
+        uow.inbound.record(outcome(2, "quarantine"))  # written after the prefetch
+        assert uow.inbound.by_sha(f"{2:064x}").outcome == "quarantine"
