@@ -7,71 +7,38 @@ its disk except its own process lock and the outbound Maildir.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import secrets
-import socket
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import orjson
 import psycopg
-from psycopg.types.json import set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool
 
-from store.archive import _SHA, attachment_keys, safe_key
 from store.history import ALERTS_KEEP, DEDUPE_KEEP, Compaction
 from store.locks import Held, process_lock
 from store.pg import repos
+from store.pg.conninfo import BadDsn, check_dsn, configure, connect, describe_dsn, one_line
+from store.pg.files import PgFiles, PgRawArchive
+from store.pg.lease import LEASE_SECONDS, PgLease
 from store.storage import StoreCorrupt
 
 log = logging.getLogger("intakebot.store")
 
+# what callers import from here
+__all__ = ["LEASE_SECONDS", "BadDsn", "PgFiles", "PgLease", "PgRawArchive", "PgStore",
+           "SchemaProblem", "check_dsn", "connect", "describe_dsn", "one_line",
+           "schema_revision"]
+
 # the schema revision this code reads and writes (store/pg/migrations/versions)
 SCHEMA_HEAD = "0002"
-# how long a lease lasts without renewal; its holder renews it well before
-LEASE_SECONDS = 15
-# how long connecting for a lease, or one of its statements, may take (a renewal that
-# cannot be made in time says so, and its holder stops, before the lease runs out)
-LEASE_WAIT = 3
 
 
 class SchemaProblem(StoreCorrupt):
     """The database has no intakebot schema, or one this version does not match."""
-
-
-def _configure(conn: psycopg.Connection) -> None:
-    set_json_dumps(orjson.dumps, conn)
-    set_json_loads(orjson.loads, conn)
-
-
-class BadDsn(psycopg.OperationalError):
-    """The DSN does not parse. libpq's own message quotes the text around the mistake,
-    often the password itself, so it is never passed on."""
-
-
-def check_dsn(dsn: str) -> None:
-    """BadDsn (an OperationalError, so every caller that reports a failed connection
-    reports this too) unless `dsn` is a libpq connection string or URI."""
-    try:
-        psycopg.conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        raise BadDsn("the configured dsn is not a valid libpq connection string or URI "
-                     "(it is not shown here, as it may hold the password): check its "
-                     "quoting, spaces and %-escapes") from None
-
-
-def connect(dsn: str, **kwargs) -> psycopg.Connection:
-    """One connection outside the pool (migrations, the lease holder's checks)."""
-    check_dsn(dsn)
-    conn = psycopg.connect(dsn, **kwargs)
-    _configure(conn)
-    return conn
 
 
 def schema_revision(conn: psycopg.Connection) -> str | None:
@@ -212,161 +179,6 @@ class PgUnitOfWork:
             tx.released_later = name
 
 
-class PgRawArchive:
-    """Inbound messages as received, by SHA-256, in the raw_mail table."""
-
-    def __init__(self, store: PgStore) -> None:
-        self._store = store
-
-    def put(self, raw: bytes) -> str:
-        """Archive `raw` under its SHA-256, committed before this returns."""
-        return self.put_many([raw])[0]
-
-    def put_many(self, raws: list[bytes]) -> list[str]:
-        shas = [hashlib.sha256(r).hexdigest() for r in raws]
-        if raws:
-            with self._store._using() as conn, conn.cursor() as cur:
-                cur.executemany("INSERT INTO raw_mail (sha256, raw) VALUES (%s, %s) "
-                                "ON CONFLICT DO NOTHING", list(zip(shas, raws, strict=True)))
-        return shas
-
-    def where(self, sha: str) -> str:
-        """Where an operator finds the message (`intakebot quarantine show` prints it)."""
-        if not _SHA.match(sha):
-            raise ValueError(f"{sha!r} is not a lower-case SHA-256 hex digest")
-        return f"PostgreSQL table raw_mail, sha256 = '{sha}'"
-
-    def get(self, sha: str) -> bytes:
-        if not _SHA.match(sha):
-            raise ValueError(f"{sha!r} is not a lower-case SHA-256 hex digest")
-        with self._store._using() as conn:
-            row = conn.execute("SELECT raw FROM raw_mail WHERE sha256 = %s", (sha,)).fetchone()
-        if row is None:
-            raise KeyError(sha)
-        return bytes(row[0])
-
-    def __contains__(self, sha: str) -> bool:
-        with self._store._using() as conn:
-            return conn.execute("SELECT 1 FROM raw_mail WHERE sha256 = %s",
-                                (sha,)).fetchone() is not None
-
-    def shas(self) -> list[str]:
-        with self._store._connection() as conn:
-            return [r[0] for r in conn.execute("SELECT sha256 FROM raw_mail ORDER BY sha256")]
-
-
-class PgFiles:
-    """Bodies and attachments in the files table, under the keys the TinyDB backend uses
-    as relative paths ('attachments/1042/report.pdf')."""
-
-    def __init__(self, store: PgStore) -> None:
-        self._store = store
-
-    def put_attachment(self, owner: int | str, filename: str, data: bytes) -> str:
-        """Store an attachment of a ticket number or message sha; same name and bytes is a no-op."""
-        with self._store._using() as conn:
-            for key in attachment_keys(owner, filename):
-                conn.execute("INSERT INTO files (path, data) VALUES (%s, %s) "
-                             "ON CONFLICT DO NOTHING", (key, data))
-                held = conn.execute("SELECT data FROM files WHERE path = %s", (key,)).fetchone()
-                if bytes(held[0]) == data:
-                    return key
-        raise AssertionError("unreachable: attachment_keys never ends")
-
-    def read(self, relative: str) -> bytes:
-        key = safe_key(relative)
-        with self._store._using() as conn:
-            row = conn.execute("SELECT data FROM files WHERE path = %s", (key,)).fetchone()
-        if row is None:
-            raise FileNotFoundError(relative)
-        return bytes(row[0])
-
-    def keys(self) -> list[str]:
-        with self._store._connection() as conn:
-            return [r[0] for r in conn.execute("SELECT path FROM files ORDER BY path")]
-
-
-class PgLease:
-    """A named job only one instance does at a time (reading the mailbox): taken or renewed
-    with `take()`, lost when not renewed for LEASE_SECONDS (a dead holder included),
-    given up with `release()`. Expiry is judged by the database's clock, the one clock
-    every instance shares.
-
-    The lease talks to the database on a connection of its own, never one of the pool:
-    when units waiting for the store lock hold every pooled connection, a renewal that
-    waited for one would outlast the lease, and another instance would take the mailbox
-    while this one, still waiting, reads on. Each statement is bounded by LEASE_WAIT
-    seconds, so `take()` answers (False on trouble) well before the lease runs out."""
-
-    def __init__(self, store: PgStore, name: str) -> None:
-        self._store = store
-        self.name = name
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._conn: psycopg.Connection | None = None
-        self._guard = threading.Lock()  # the lease keeper and the reader share it
-
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except psycopg.Error:
-                pass
-
-    def _one(self, sql: str, params: tuple) -> tuple | None:
-        """One autocommitted statement on the lease's connection, (re)opened as needed;
-        a connection the server dropped (a restart) is replaced once."""
-        with self._guard:
-            for attempt in (1, 2):
-                if self._conn is None or self._conn.closed:
-                    self._drop()
-                    self._conn = connect(self._store.dsn, autocommit=True,
-                                         connect_timeout=LEASE_WAIT,
-                                         tcp_user_timeout=LEASE_WAIT * 1000)
-                    self._conn.execute(f"SET statement_timeout = {LEASE_WAIT * 1000}")
-                conn = self._conn
-                try:
-                    cur = conn.execute(sql, params)
-                    return cur.fetchone() if cur.description else None
-                except psycopg.Error:
-                    broken = conn.closed or conn.broken
-                    self._drop()
-                    if not broken or attempt == 2:
-                        raise
-        raise AssertionError("unreachable")
-
-    def take(self) -> bool:
-        try:
-            row = self._one(
-                "INSERT INTO leases (name, holder, expires_at) VALUES "
-                "(%s, %s, now() + make_interval(secs => %s)) ON CONFLICT (name) DO UPDATE "
-                "SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at "
-                "WHERE leases.holder = EXCLUDED.holder OR leases.expires_at < now() "
-                "RETURNING holder", (self.name, self.holder, LEASE_SECONDS))
-        except psycopg.Error as exc:
-            log.warning("cannot renew the %s lease: %s", self.name, one_line(exc))
-            return False
-        return row is not None
-
-    def holder_now(self) -> str | None:
-        row = self._one("SELECT holder FROM leases WHERE name = %s AND expires_at > now()",
-                        (self.name,))
-        return None if row is None else row[0]
-
-    def release(self) -> None:
-        try:
-            self._one("DELETE FROM leases WHERE name = %s AND holder = %s",
-                      (self.name, self.holder))
-        except psycopg.Error:
-            log.warning("could not give up the %s lease; it ends by itself", self.name)
-        with self._guard:
-            self._drop()
-
-    def close(self) -> None:
-        with self._guard:
-            self._drop()
-
-
 class _Durable:
     def __enter__(self) -> _Durable:
         return self
@@ -396,7 +208,7 @@ class PgStore:
             raise SchemaProblem(f"the database ({describe_dsn(dsn)}) has {found}; this version "
                                 f"needs schema {SCHEMA_HEAD}: run `intakebot migrate`")
         self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True,
-                                    configure=_configure, name="intakebot", timeout=120,
+                                    configure=configure, name="intakebot", timeout=120,
                                     # a connection the server dropped (a restart, a
                                     # failover) is replaced before a unit gets it
                                     check=ConnectionPool.check_connection,
@@ -539,19 +351,3 @@ class PgStore:
         self.close()
 
 
-def describe_dsn(dsn: str) -> str:
-    """Where the DSN points (host, port, database, user, then the rest), never its password."""
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return "the configured dsn"
-    for key in [k for k in params if "password" in k]:  # password, sslpassword
-        del params[key]
-    first = [k for k in ("host", "port", "dbname", "user") if k in params]
-    keys = first + sorted(k for k in params if k not in first)
-    return " ".join(f"{k}={params[k]}" for k in keys) or "the default server"
-
-
-def one_line(exc: BaseException) -> str:
-    """libpq's messages run over several lines: one line for the operator's terminal."""
-    return " ".join(str(exc).split())
