@@ -34,6 +34,26 @@ WAIT = 30
 pytestmark = pytest.mark.timeout(300)
 
 
+def _left(page):
+    """A wait condition: the browser has left `page`. Selenium's staleness_of expects a
+    stale-element error, but during the navigation Chromium may answer "Node with given
+    id does not belong to the document" instead, which says the same."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(driver) -> bool:
+        try:
+            page.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return gone
+
+
 class Desk:
     """The running bot, its mail in (SMTP) and out (the sink), and the browser on it."""
 
@@ -109,7 +129,6 @@ class Desk:
 
     def submit(self, form_action: str, **fields: str) -> None:
         from selenium.webdriver.common.by import By
-        from selenium.webdriver.support.expected_conditions import staleness_of
 
         form = self.driver.find_element(By.CSS_SELECTOR, f'form[action="{form_action}"]')
         for name, value in fields.items():
@@ -123,7 +142,7 @@ class Desk:
                 element.send_keys(value)
         page = self.driver.find_element(By.TAG_NAME, "html")
         form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
-        self.wait(staleness_of(page))  # the answer is a new page (every POST redirects)
+        self.wait(_left(page))  # the answer is a new page (every POST redirects)
         self.wait(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def wait(self, condition) -> None:
