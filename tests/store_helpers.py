@@ -27,3 +27,18 @@ def link(uow, number: int, mid: str) -> Ticket:
     """Put a Message-ID on a ticket's thread, as the outbox writer does."""
     t = uow.tickets.get(number)
     return uow.tickets.update(dataclasses.replace(t, message_ids=[*t.message_ids, mid]))
+
+
+def count_and_open(store, tag: str, times: int) -> None:
+    """`times` units of work, each adding one to a shared cursor and opening a ticket
+    `tag-i`: what concurrent writers must never lose."""
+    from store import Cursor
+
+    for i in range(times):
+        with store.unit_of_work() as uow:
+            cursor = uow.cursors.get("shared") or Cursor(folder="shared", uidvalidity=1,
+                                                         last_uid=0)
+            cursor.last_uid += 1
+            uow.cursors.set(cursor)
+            uow.tickets.add(ticket(subject=f"{tag}-{i}"))
+            uow.commit()

@@ -39,6 +39,22 @@ def message_id_of(raw: bytes) -> str:
     raise AssertionError("generated mail without a Message-ID")
 
 
+def trickle(server, raws: list[bytes], stop, seed: int, most: int,
+            pause: tuple[float, float]) -> None:
+    """Append the messages a few at a time (1 to `most`, then a pause drawn from `pause`
+    seconds), as mail trickles into a support box, until done or `stop` is set."""
+    import random
+    import time
+
+    rnd = random.Random(seed)
+    i = 0
+    while i < len(raws) and not stop.is_set():
+        n = rnd.randint(1, most)
+        server.append_many(raws[i:i + n])
+        i += n
+        time.sleep(rnd.uniform(*pause))
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a bot process: no $INTAKEBOT_CONFIG, this checkout importable."""
     env = {k: v for k, v in os.environ.items() if k != "INTAKEBOT_CONFIG"}

@@ -30,6 +30,7 @@ from tests.e2e.e2e_helpers import (
     delivered,
     imap_section,
     smtp_section,
+    trickle,
     write_config,
 )
 from tests.e2e.e2e_helpers import (
@@ -70,14 +71,7 @@ def _configure(tmp_path: Path, pymap, smtp_sink) -> Bot:
 
 
 def _feed(server, raws: list[bytes], stop: threading.Event) -> None:
-    """Append the messages a few at a time, as mail trickles into a support box."""
-    rnd = random.Random(SEED + 1)
-    i = 0
-    while i < len(raws) and not stop.is_set():
-        n = rnd.randint(1, 8)
-        server.append_many(raws[i:i + n])
-        i += n
-        time.sleep(rnd.uniform(0.1, 0.4))
+    trickle(server, raws, stop, SEED + 1, most=8, pause=(0.1, 0.4))
 
 
 def _outcomes(data_dir: Path, shas: list[str]) -> dict[str, object]:

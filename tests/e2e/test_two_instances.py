@@ -23,7 +23,15 @@ import pytest
 
 from bench.mails import CONTACTS, make_mixed_with_kinds
 from store.pg.db import PgStore
-from tests.e2e.e2e_helpers import EXPECTED, Bot, delivered, imap_section, smtp_section, write_config
+from tests.e2e.e2e_helpers import (
+    EXPECTED,
+    Bot,
+    delivered,
+    imap_section,
+    smtp_section,
+    trickle,
+    write_config,
+)
 from tests.e2e.e2e_helpers import message_id_of as _message_id
 from tests.e2e.e2e_helpers import sha as _sha
 
@@ -49,13 +57,7 @@ def _reader_pid(dsn: str) -> int | None:
 
 
 def _feed(server, raws: list[bytes], stop: threading.Event) -> None:
-    rnd = random.Random(SEED + 1)
-    i = 0
-    while i < len(raws) and not stop.is_set():
-        n = rnd.randint(1, 6)
-        server.append_many(raws[i:i + n])
-        i += n
-        time.sleep(rnd.uniform(0.2, 0.6))
+    trickle(server, raws, stop, SEED + 1, most=6, pause=(0.2, 0.6))
 
 
 def _wait(predicate, seconds: float, what: str, logs: list[Path]) -> float:

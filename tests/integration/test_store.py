@@ -15,13 +15,12 @@ import pytest
 from tinydb import TinyDB
 
 from store import (
-    Cursor,
     InboundOutcome,
     OutboxRow,
     Store,
     StoreCorrupt,
 )
-from tests.store_helpers import ACK, T0, ticket
+from tests.store_helpers import ACK, T0, count_and_open, ticket
 
 CHILD = Path(__file__).with_name("store_crash_child.py")
 @pytest.fixture
@@ -207,17 +206,8 @@ def test_concurrent_writers_in_two_processes_and_threads_lose_nothing(tmp_path: 
                               str(per_writer), "child"])
     store = Store.open(data_dir)
 
-    def write(tag: str) -> None:
-        for i in range(per_writer):
-            with store.unit_of_work() as uow:
-                cursor = uow.cursors.get("shared") or Cursor(
-                    folder="shared", uidvalidity=1, last_uid=0)
-                cursor.last_uid += 1
-                uow.cursors.set(cursor)
-                uow.tickets.add(ticket(subject=f"{tag}-{i}"))
-                uow.commit()
-
-    threads = [threading.Thread(target=write, args=(f"t{n}",)) for n in range(2)]
+    threads = [threading.Thread(target=count_and_open, args=(store, f"t{n}", per_writer))
+               for n in range(2)]
     for t in threads:
         t.start()
     for t in threads:

@@ -16,7 +16,7 @@ import pytest
 from rules.notices import Ack, CustomerReply
 from store import Account, Contact, Cursor, InboundOutcome, OutboxRow, Ticket
 from store.access import Session, SignIn
-from tests.store_helpers import ACK, T0, link, ticket
+from tests.store_helpers import ACK, T0, count_and_open, link, ticket
 
 
 def row(n: int, minutes: int = 0, **changes: object) -> OutboxRow:
@@ -234,17 +234,7 @@ def test_writers_in_threads_and_a_second_store_lose_no_update(backend, store) ->
     other = backend.open()
     per_writer = 40
 
-    def write(target, tag: str) -> None:
-        for i in range(per_writer):
-            with target.unit_of_work() as uow:
-                cursor = uow.cursors.get("shared") or Cursor(
-                    folder="shared", uidvalidity=1, last_uid=0)
-                cursor.last_uid += 1
-                uow.cursors.set(cursor)
-                uow.tickets.add(ticket(subject=f"{tag}-{i}"))
-                uow.commit()
-
-    threads = [threading.Thread(target=write, args=(s, tag))
+    threads = [threading.Thread(target=count_and_open, args=(s, tag, per_writer))
                for s, tag in ((store, "a"), (store, "b"), (other, "c"))]
     for t in threads:
         t.start()
