@@ -1,6 +1,6 @@
 """Severity inference: the corpus, tags, quoting, headers, config rules, the reason line.
 
-The held-out corpus (heldout-3.toml) is not scored here: tests that pass on it would
+The held-out corpus (heldout-5.toml) is not scored here: tests that pass on it would
 invite tuning against it. `python3 bench/bench_severity.py` reports it; only its shape
 is checked (test_held_out_part_*, skipped until the file is written), and while the
 model is being changed even that is left out: `-k "not held_out"`.
@@ -19,10 +19,10 @@ from rules.plans import Severity
 from rules.severity import SeverityRule, infer
 
 DATA = Path(__file__).parent.parent / "data" / "severity"
-# tuning-3 and tuning-4 were held out once (as heldout.toml and heldout-2.toml)
+# tuning-3, -4, -7 and -8 were held out once (as heldout.toml, heldout-2, -3 and -4)
 TUNING_FILES = ("corpus.toml", "tuning-2.toml", "tuning-3.toml", "tuning-4.toml",
-                "tuning-5.toml", "tuning-6.toml")
-HELD_OUT_FILES = ("heldout-3.toml", "heldout-4.toml")
+                "tuning-5.toml", "tuning-6.toml", "tuning-7.toml", "tuning-8.toml")
+HELD_OUT_FILES = ("heldout-5.toml",)
 
 
 def _load(name: str) -> list[dict]:
