@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from notifier import i18n
 from notifier.formatting import Words, by_account_severity, fill, hanging, share
+from rules import triage_reason
 from rules.plans import Severity, Window
 
 _CUE = re.compile(r'"(?P<cue>[^"]*)"(?: \([^)]*\))? in the (?P<where>subject|body)')
@@ -68,10 +69,92 @@ class Wording(Words):
                     else self._('explicit tag "%(tag)s" in the body', tag=tag["tag"]))
         if text.startswith("set by "):
             return self._("set by %(name)s", name=text[len("set by "):])
+        said = self._reading(text)
+        if said is not None:
+            return said
         if self.lang != i18n.SOURCE:
             # a reason worded some other way is English: rather say less than mix languages
             return self._("what your mail describes")
         return text
+
+    def _reading(self, reason: str) -> str | None:
+        """The definitions' reading (rules/triage_reason.agent_line) in the customer's
+        terms and language: 'your mail says creating documents fails for every user, and
+        that the rest of the service works'. None for a line with a piece this desk has no
+        words for (the caller then says less rather than mix languages)."""
+        p = triage_reason.parts(reason)
+        if p is None:
+            return None
+        if p["level"] == "trivial" and p["what"] in triage_reason.TRIVIAL.values():
+            return self._("your mail reports no fault that stops work")
+        scope = self._scopes().get(p["scope"], "") if p["scope"] else ""
+        if p["scope"] and not scope:
+            return None
+        if p["what"].endswith(triage_reason.UNNAMED):
+            return (self._("your mail reports a fault %(scope)s but not what it affects",
+                           scope=scope) if scope
+                    else self._("your mail reports a fault but not what it affects"))
+        what = self._what(p["what"])
+        still = self._still().get(p["still"]) if p["still"] else ""
+        if what is None or still is None:
+            return None
+        if scope:
+            what = self._("%(what)s %(scope)s", what=what, scope=scope)
+        if still:
+            return self._("your mail says %(what)s, and that %(still)s", what=what, still=still)
+        return self._("your mail says %(what)s", what=what)
+
+    def _what(self, what: str) -> str | None:
+        """'creating documents fails', 'search is slow', 'the service is unavailable'."""
+        fixed = {"the service is unavailable": self._("the service is unavailable"),
+                 "the service drops out from time to time":
+                     self._("the service drops out from time to time")}
+        if what in fixed:
+            return fixed[what]
+        names = self._names()
+        for ending, one, many in (
+                (" fails", "%(name)s fails", None), (" fail", None, "%(name)s fail"),
+                (" is slow", "%(name)s is slow", None), (" are slow", None, "%(name)s are slow")):
+            if what.endswith(ending) and what[:-len(ending)] in names:
+                name = names[what[:-len(ending)]]
+                if "slow" in ending:
+                    return (self._("%(name)s is slow", name=name) if one
+                            else self._("%(name)s are slow", name=name))
+                return (self._("%(name)s fails", name=name) if one
+                        else self._("%(name)s fail", name=name))
+        return None
+
+    def _names(self) -> dict[str, str]:
+        """What the reading can name as affected (rules/triage_reason.AFFECTED and the
+        non-critical features of rules/triage_words.py)."""
+        return {
+            "the service": self._("the service"), "signing in": self._("signing in"),
+            "creating documents": self._("creating documents"),
+            "signing documents": self._("signing documents"),
+            "opening documents": self._("opening documents"),
+            "search": self._("search"), "OCR": self._("OCR"), "previews": self._("previews"),
+            "notifications": self._("notifications"), "exports": self._("exports"),
+            "reports": self._("reports"), "workflows": self._("workflows"),
+            "e-signature": self._("e-signature"), "the audit log": self._("the audit log"),
+            "the mobile app": self._("the mobile app"), "a page": self._("a page"),
+            "a page or panel": self._("a page or panel"),
+            "an integration": self._("an integration"),
+        }
+
+    def _scopes(self) -> dict[str, str]:
+        return {"all": self._("for every user"), "some": self._("for some users"),
+                "one": self._("for one user"),
+                "part": self._("only in part (some documents, folders, sizes or one route)")}
+
+    def _still(self) -> dict[str, str]:
+        m = triage_reason.MITIGATIONS
+        return {m["rest"]: self._("the rest of the service works"),
+                m["up"]: self._("the service itself is up"),
+                m["others"]: self._("the other users are not affected"),
+                m["part"]: self._("the rest of it works"),
+                m["another"]: self._("it still works another way (the web, another app or "
+                                     "route)"),
+                m["between"]: self._("it works between the drops")}
 
     # -- the support window, from the reader's zone
 

@@ -1,8 +1,8 @@
 """The one line that tells agents why a mail got its severity ("critical: creating documents
-fails for every user; the rest of the service works"), and its plain form for customers.
+fails for every user; the rest of the service works").
 
 The line is built from a closed set of phrases, so `parts()` can read it back and the
-customer's wording (or a translation) can be given piece by piece.
+customer's wording, in their language, can be given piece by piece (notifier/wording.py).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def what(reading: Reading) -> str:
 
 
 _PLURAL = frozenset({"previews", "notifications", "exports", "reports", "workflows"})
-_UNNAMED = ", not what it affects"  # "a fault is reported for every user, not what it affects"
+UNNAMED = _UNNAMED = ", not what it affects"  # "a fault is reported for every user, not what it affects"
 
 
 def agent_line(reading: Reading) -> str:
@@ -87,18 +87,3 @@ def parts(reason: str) -> dict[str, str] | None:
         text += _UNNAMED
     return {"level": m["level"], "what": text, "scope": scope, "still": m["still"] or ""}
 
-
-def for_customer(reason: str) -> str | None:
-    """The reason in the customer's terms: 'your mail says creating documents fails for
-    every user, and that the rest of the service works'; None when `reason` is not an
-    agent line."""
-    p = parts(reason)
-    if p is None:
-        return None
-    if p["level"] == "trivial" and p["what"] in TRIVIAL.values():
-        return "your mail reports no fault that stops work"
-    what, scope = p["what"], (" " + SCOPES[p["scope"]] if p["scope"] else "")
-    if what.endswith(_UNNAMED):
-        return f"your mail reports a fault{scope} but not what it affects"
-    said = what + scope
-    return f"your mail says {said}" + (f", and that {p['still']}" if p["still"] else "")

@@ -758,18 +758,14 @@ def test_the_reason_says_what_for_whom_and_what_still_works(subject, body, line)
     assert infer(subject, body).reason == line
 
 
-def test_the_reason_reads_back_into_parts_and_a_customers_wording():
-    from rules.triage_reason import for_customer, parts
+def test_the_reason_reads_back_into_parts():
+    from rules.triage_reason import parts
 
     line = "critical: creating documents fails for every user; the rest of the service works"
     assert parts(line) == {"level": "critical", "what": "creating documents fails",
                            "scope": "all", "still": "the rest of the service works"}
-    assert for_customer(line) == ("your mail says creating documents fails for every user, "
-                                  "and that the rest of the service works")
-    assert for_customer("trivial: a question, no fault reported") == \
-        "your mail reports no fault that stops work"
     assert parts('explicit tag "[Blocker]" in the subject') is None
-    assert for_customer("set by Ana Ruiz") is None
+    assert parts("set by Ana Ruiz") is None
 
 
 def test_the_vocabulary_is_data_whose_tags_the_model_knows():

@@ -12,7 +12,7 @@ import pytest
 
 from notifier import i18n
 from notifier.wording import Wording
-from rules.plans import SEVERITY_MEANINGS, build_catalogue
+from rules.plans import SEVERITY_MEANINGS, Severity, build_catalogue
 from rules.severity import infer
 
 MAD = ZoneInfo("Europe/Madrid")
@@ -121,10 +121,42 @@ def test_why_a_severity_was_chosen_is_worded_for_the_customer_in_their_language(
                                       "default (major)")
 
 
-def test_a_reason_worded_otherwise_is_not_mixed_into_a_spanish_mail():
-    odd = "critical: creating documents fails for every user"
-    assert ES.reason(odd) == "lo que describe su mensaje"
-    assert EN.reason(odd) == odd
+def test_the_definitions_reading_is_told_to_the_customer_in_their_language():
+    line = "critical: creating documents fails for every user; the rest of the service works"
+    assert EN.reason(line) == ("your mail says creating documents fails for every user, "
+                               "and that the rest of the service works")
+    assert ES.reason(line) == ("su mensaje dice que la creación de documentos falla para "
+                               "todos los usuarios, y que el resto del servicio funciona")
+    assert ES.reason("major: search is slow for some users") == \
+        "su mensaje dice que hay lentitud en la búsqueda para algunos usuarios"
+    assert ES.reason("major: previews fail (for whom is not said)") == \
+        "su mensaje dice que las vistas previas fallan"
+    assert ES.reason("major: a fault is reported for every user, not what it affects") == \
+        "su mensaje describe un fallo para todos los usuarios, pero no qué afecta"
+    assert ES.reason("trivial: a question, no fault reported") == \
+        "su mensaje no describe ningún fallo que impida trabajar"
+
+
+def test_every_reading_the_model_can_give_has_spanish_words():
+    # whatever the triage names as affected, for whom and what still works, a Spanish
+    # customer reads it in Spanish, not the fallback
+    from rules import triage_reason
+    from rules.triage import Reading
+    from rules.triage_words import PHRASES
+
+    features = {key[2:] for key in PHRASES if key.startswith("F:")}
+    assert {"search", "OCR", "previews"} <= features
+    affected = set(triage_reason.AFFECTED) | features | {"slow:", "slow:a page", "drops"}
+    fallback = ES.reason("major: frobnication fails for one user")
+    assert fallback == "lo que describe su mensaje"
+    for name in sorted(affected):
+        for scope in ("", *triage_reason.SCOPES):
+            for still in ("", *triage_reason.MITIGATIONS):
+                line = triage_reason.agent_line(
+                    Reading(Severity.MAJOR, name, scope, still, "fault", True))
+                worded = ES.reason(line)
+                assert worded != fallback and worded.startswith("su mensaje"), (line, worded)
+                assert EN.reason(line).startswith("your mail"), line
 
 
 def test_severity_meanings_are_the_vendors_words():
