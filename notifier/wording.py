@@ -104,6 +104,46 @@ class Wording(Words):
             return self._("your mail says %(what)s, and that %(still)s", what=what, still=still)
         return self._("your mail says %(what)s", what=what)
 
+    def for_agents(self, reason: str) -> str:
+        """The severity's reason as agents read it, in the desk's language: the
+        definitions' reading piece by piece ("crítica: la creación de documentos falla
+        para todos los usuarios; el resto del servicio funciona"). A line worded some other
+        way (a configured rule, a tag, the default) stays as intake wrote it."""
+        p = triage_reason.parts(reason)
+        if self.lang == i18n.SOURCE or p is None:
+            return reason
+        level = self.level(p["level"])
+        if p["level"] == "trivial":
+            kinds = self._trivial_kinds()
+            said = kinds.get(p["what"])
+            return self._("%(level)s: %(what)s", level=level, what=said) if said else reason
+        scope = self._scopes().get(p["scope"], "") if p["scope"] else ""
+        still = self._still().get(p["still"]) if p["still"] else ""
+        if p["what"].endswith(triage_reason.UNNAMED):
+            what = (self._("a fault is reported %(scope)s, not what it affects", scope=scope)
+                    if scope else self._("a fault is reported, not what it affects"))
+        else:
+            what = self._what(p["what"])
+            if what is not None and scope:
+                what = self._("%(what)s %(scope)s", what=what, scope=scope)
+            elif what is not None and reason.find(" (for whom is not said)") > 0:
+                what = self._("%(what)s (for whom is not said)", what=what)
+        if what is None or still is None or (p["scope"] and not scope):
+            return reason
+        if still:
+            return self._("%(level)s: %(what)s; %(still)s", level=level, what=what, still=still)
+        return self._("%(level)s: %(what)s", level=level, what=what)
+
+    def _trivial_kinds(self) -> dict[str, str]:
+        t = triage_reason.TRIVIAL
+        return {t["cosmetic"]: self._("a low-impact (cosmetic) issue, nothing stops work"),
+                t["no fault"]: self._("the mail says nothing is broken"),
+                t["resolved"]: self._("no current fault; the problem it mentions is over"),
+                t["suggestion"]: self._("a suggestion, no fault reported"),
+                t["question"]: self._("a question, no fault reported"),
+                t["request"]: self._("a request, no fault reported"),
+                t["thanks"]: self._("thanks, no fault reported")}
+
     def _what(self, what: str) -> str | None:
         """'creating documents fails', 'search is slow', 'the service is unavailable'."""
         fixed = {"the service is unavailable": self._("the service is unavailable"),
@@ -295,7 +335,8 @@ class Wording(Words):
                 "business": self.business, "left_or_late": self.left_or_late,
                 "percent": self.percent, "level": self.level, "clock": self.clock,
                 "meaning": self.meaning,
-                "reason": self.reason, "support_hours": self.support_hours,
+                "reason": self.reason, "for_agents": self.for_agents,
+                "support_hours": self.support_hours,
                 "mail_kind": self.mail_kind, "fill": fill, "hanging": hanging,
                 "and_list": self.and_list,
                 "by_account_severity": by_account_severity}

@@ -451,3 +451,20 @@ def test_new_ticket_notice_shows_the_customers_severity_request_and_how_to_accep
     assert '"#severity blocker"' in text and "#severity blocker" in html
     plain, _ = parts(roundtrip(build(composer, "agent_new"))[1])
     assert "asks for severity" not in plain
+
+
+def test_a_spanish_desk_reads_the_severity_reason_in_spanish(composer):
+    to, ctx, ticket = realistic("agent_new")
+    ctx = {**ctx, "lang": "es", "severity": "critical", "severity_reason":
+           "critical: creating documents fails for every user; the rest of the service works"}
+    text, html = parts(roundtrip(composer.compose(
+        "agent_new", to, ctx, message_id="<an@vendor.example>", date=NOW, ticket=ticket))[1])
+    said = ("crítica: la creación de documentos falla para todos los usuarios; el resto del "
+            "servicio funciona")
+    assert said in text and said in html
+    assert "creating documents" not in text
+    # a reason that is not the definitions' reading stays as intake wrote it
+    ctx = {**ctx, "severity_reason": 'critical: a configured rule ("ERP") in the subject'}
+    text, _ = parts(roundtrip(composer.compose(
+        "agent_new", to, ctx, message_id="<an@vendor.example>", date=NOW, ticket=ticket))[1])
+    assert 'a configured rule ("ERP") in the subject' in text

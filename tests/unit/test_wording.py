@@ -206,3 +206,16 @@ def test_the_catalog_check_sees_a_missing_translation(tmp_path, monkeypatch):
     tool = _catalogs_tool()
     monkeypatch.setattr(tool, "extracted", lambda: {"A sentence nobody translated"})
     assert any("A sentence nobody translated" in p for p in tool.problems())
+
+
+def test_agents_read_the_reading_in_the_desks_language():
+    line = "critical: opening documents fails (for whom is not said)"
+    assert EN.for_agents(line) == line
+    assert ES.for_agents(line) == "crítica: la apertura de documentos falla (no se dice para quién)"
+    assert ES.for_agents("trivial: thanks, no fault reported") == \
+        "trivial: un agradecimiento, sin fallo"
+    assert ES.for_agents("major: the mobile app fails for every user; it still works another "
+                         "way (the web, another app or route)") == \
+        ("mayor: la aplicación móvil falla para todos los usuarios; sigue funcionando por "
+         "otra vía (la web, otra aplicación u otra ruta)")
+    assert ES.for_agents("set by Ana Ruiz") == "set by Ana Ruiz"
