@@ -36,15 +36,10 @@ sys.path.insert(0, str(ROOT))
 from rules.plans import Severity  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "severity"
-# tuning-3 and tuning-4 were the held-out part once (heldout.toml, heldout-2.toml: 88.3%
-# before they were looked at); tuning-6 was scored once before it was read (81/96, 84.4%;
-# blocker recall 31/40, 77.5%); tuning-7 and tuning-8 were the blind held-out part
-# (heldout-3.toml, heldout-4.toml: 211/240, 87.9%; blocker recall 49/60) until they
-# joined the tuning part. The blind held-out part is heldout-5.toml, written by someone
-# who never saw the rules, the code or the other corpora, and scored here only.
-PARTS = {"tuning": ("corpus.toml", "tuning-2.toml", "tuning-3.toml", "tuning-4.toml",
-                    "tuning-5.toml", "tuning-6.toml", "tuning-7.toml", "tuning-8.toml"),
-         "held-out": ("heldout-5.toml",)}
+# which file is which, and their history: tests/data/severity/parts.toml
+with (DATA / "parts.toml").open("rb") as _fh:
+    _parts = tomllib.load(_fh)
+PARTS = {"tuning": tuple(_parts["tuning"]), "held-out": tuple(_parts["held_out"])}
 
 
 def load(name: str) -> list[dict]:

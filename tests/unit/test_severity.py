@@ -19,10 +19,10 @@ from rules.plans import Severity
 from rules.severity import SeverityRule, infer
 
 DATA = Path(__file__).parent.parent / "data" / "severity"
-# tuning-3, -4, -7 and -8 were held out once (as heldout.toml, heldout-2, -3 and -4)
-TUNING_FILES = ("corpus.toml", "tuning-2.toml", "tuning-3.toml", "tuning-4.toml",
-                "tuning-5.toml", "tuning-6.toml", "tuning-7.toml", "tuning-8.toml")
-HELD_OUT_FILES = ("heldout-5.toml",)
+# which file is which: parts.toml (the held-out part is never tuned on)
+with (DATA / "parts.toml").open("rb") as _fh:
+    _PARTS = tomllib.load(_fh)
+TUNING_FILES, HELD_OUT_FILES = tuple(_PARTS["tuning"]), tuple(_PARTS["held_out"])
 
 
 def _load(name: str) -> list[dict]:
