@@ -164,8 +164,8 @@ _WHOLE = frozenset({"SVC", "PAGE", "LOGINPAGE", "ALL", "TOTAL"})  # the service,
 _WISHED = frozenset({"WISH", "REQUEST", "HYPO"})  # a recovery asked for, not said
 
 
-def _gather(mail: _Mail, text: str) -> None:
-    found, questions, _ = clauses(text)
+def _gather(mail: _Mail, text: str) -> list[str]:
+    found, questions, toks = clauses(text)
     if questions:
         mail.marks.add("HOWTO")  # a question mark: asking, if nothing else is said
     asking: set[int] = set()  # questions that ask how to, or for something: not reports
@@ -215,6 +215,7 @@ def _gather(mail: _Mail, text: str) -> None:
             if scope:
                 mail.scopes.add(scope)
 
+    return toks
 
 def _works(works: set[str], c: Clause) -> None:
     good, tags = set(c.good), c.tags
@@ -283,8 +284,18 @@ _SCOPE_RANK = {"all": 0, "part": 1, "one": 1, "some": 1, "": 2}
 def read(subject: str, body: str, *, reply: bool = False) -> Reading:
     """What `body` (the sender's own text) and `subject` say, by the definitions. A reply's
     subject names the earlier message and is not read."""
+    return read_with_tokens(subject, body, reply=reply)[0]
+
+
+def read_with_tokens(subject: str, body: str, *, reply: bool = False
+                     ) -> tuple[Reading, list[str]]:
+    """`read`, and the tokens it read (rules/triage_text.tokens), for the learned model."""
     mail = _Mail()
-    _gather(mail, f"{subject}.\n\n{body}" if subject and not reply else body)
+    toks = _gather(mail, f"{subject}.\n\n{body}" if subject and not reply else body)
+    return _decide(mail), toks
+
+
+def _decide(mail: _Mail) -> Reading:
     marks = mail.marks
     # a clause that says for whom decides for itself; else what the mail says elsewhere:
     # "everyone" over one colleague, and the writer alone ("I can't") last
