@@ -15,7 +15,8 @@ things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS ge
           <name> is what agents are told (search, OCR, previews, ...)
 actions   CREATE READ REACH (get to the service) OPEN (a document, or the service: by its
           object) SEE FIND (reading only with a document); SIGNING makes a CREATE signing
-          documents ("sign", "firma digital"); signature requests are a feature
+          documents ("sign", "firma digital"); signature requests, sending for signature
+          and the signing service are a feature (e-signature)
 states    DOWN the service is unavailable (PARTICLE: "down" alone, which after a slowness
           word is only its particle: "slowing the whole team down"); NET a browser's
           connection error (refused, reset, DNS: the site as a whole, whatever page was
@@ -147,7 +148,17 @@ PHRASES: dict[str, str] = {
     "F:workflows": """workflow|workflows|approval workflow|flujo|flujo de aprobacion|flujos""",
     "F:e-signature": """signature request|signature requests|solicitudes de firma
         |e signature request|e signature requests|signing request|signing requests
-        |solicitud de firma|envelope|envelopes|signers|firmantes""",
+        |solicitud de firma|envelope|envelopes|signers|firmantes|send for signature
+        |sent for signature|sending for signature|send for signing|send out for signature
+        |send to sign|sent to sign|request a signature|request signatures|signing service
+        |signature service|e signature service|e signature integration|docusign|adobe sign
+        |enviar a firmar|enviar a firma|envio a firma|envio a firmar|enviado a firma
+        |enviados a firma|enviar para firma|envio para firma|mandar a firmar|mandar a firma
+        |solicitar firma|solicitar la firma|servicio de firma|servicio de firmas
+        |integracion de firma|proveedor de firma""",
+    "F:printing": """print|prints|printing|printed|print button|printer|printers|print preview
+        |imprimir|imprime|imprimen|imprimimos|impresion|impresiones|impresora|impresoras
+        |boton de imprimir""",
     "F:an integration": """webhook|webhooks|connector|conector|sync|syncing|synchronising
         |synchronizing|sincronizacion|sincronizar""",
     "F:the mobile app": """mobile app|phone app|the app on|app del movil|app movil

@@ -205,6 +205,12 @@ MAJOR = [
     case(M, "La app móvil se cierra",
          "La app móvil se cierra al arrancar desde la actualización; la web funciona bien "
          "en el navegador del móvil."),
+    case(M, "Printing gives blank pages",
+         "When we use the Print button in the document viewer the printer gives blank "
+         "pages. Viewing on screen is fine."),
+    case(M, "Imprimir sale en blanco",
+         "Cuando usamos el botón de imprimir del visor de documentos la impresora saca "
+         "páginas en blanco. Verlos en pantalla va bien."),
 ]
 
 
@@ -458,6 +464,41 @@ AFFECTED = [
 def test_what_is_affected_signing_read_only_another_way_in_a_page_that_comes_up(
         expected, subject, body):
     check(expected, subject, body)
+
+
+# sending a document out to signers is the e-signature feature, not signing in the app
+SENT_FOR_SIGNATURE = [
+    case(M, "Send for signature broken",
+         "Hello,\n\nthe \"Send for signature\" button has stopped working for all of us: "
+         "the status goes to \"Error\" and signers never get anything. Everything else "
+         "works.\n\nJo"),
+    case(M, "Enviar a firmar no va",
+         "Hola,\n\nla función \"Enviar a firmar\" ha dejado de funcionar para todos: el "
+         "estado pasa a \"Error\" y a los firmantes no les llega nada. Todo lo demás va "
+         "bien.\n\nJosé"),
+    case(M, "DocuSign integration",
+         "Since Monday the signing service shows nothing: no envelope reaches a signer, for "
+         "any of our agents. Documents themselves are fine."),
+    case(M, "Integración de firma",
+         "Desde el lunes el servicio de firma falla: ningún sobre llega a los firmantes, a "
+         "ninguno de los agentes. Los documentos en sí van bien."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", SENT_FOR_SIGNATURE)
+def test_sending_documents_for_signature_is_the_e_signature_feature(expected, subject, body):
+    check(expected, subject, body)
+    assert infer(subject, body).affected == "e-signature"
+
+
+def test_signing_a_document_in_the_app_stays_critical():
+    for subject, body in (
+            ("Can't sign", "None of our approvers can sign documents: the signature button "
+                           "returns \"Unexpected error\"."),
+            ("No podemos firmar", "Ninguno de los aprobadores puede firmar documentos: el "
+                                  "botón de firma da \"Error inesperado\".")):
+        result = infer(subject, body)
+        assert (result.severity, result.affected) == (C, "sign"), result.reason
 
 
 # --- no current fault: aftermath questions, a doubt, a retraction ---------------------
