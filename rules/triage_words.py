@@ -264,7 +264,11 @@ PHRASES: dict[str, str] = {
     "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|slowing|slows|slowed|slow down
         |slows down|slowing down|slowed down|slowdown|lento|lenta|lentos|lentas
         |lentisimo|lentisima|despacio|response times|response time|tiempos de respuesta
-        |tiempo de respuesta|lentitud|demorado|retraso|retrasos""",
+        |tiempo de respuesta|lentitud|demorado|retraso|retrasos|delayed|delay|delays
+        |hours late|# hours late|minutes late|# minutes late|days late|# days late|arrive late
+        |arrives late|arriving late|arrived late|come in late|comes in late|con retraso
+        |con horas de retraso|llega tarde|llegan tarde|llegaron tarde|retrasado|retrasados
+        |retrasada|retrasadas|atrasado|atrasados|atrasada|atrasadas""",
     "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
     "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages
         |eternity|minuto|segundo|hora|media hora|s|sec|secs|seg|segs|min|mins|h|hrs""",

@@ -205,6 +205,13 @@ MAJOR = [
     case(M, "La app móvil se cierra",
          "La app móvil se cierra al arrancar desde la actualización; la web funciona bien "
          "en el navegador del móvil."),
+    # a delay is latency: "arrive hours late" is slow, not a fault that is over
+    case(M, "Mention e-mails arrive late",
+         "Hi,\n\nsince last week mention notifications arrive 3-4 hours late for all of "
+         "us. Everything else is on time.\n\nSophie"),
+    case(M, "Avisos con retraso",
+         "Hola,\n\ndesde la semana pasada las notificaciones de menciones llegan con horas "
+         "de retraso a todos. Lo demás va bien.\n\nSofía"),
     case(M, "Printing gives blank pages",
          "When we use the Print button in the document viewer the printer gives blank "
          "pages. Viewing on screen is fine."),
