@@ -69,7 +69,10 @@ PHRASES: dict[str, str] = {
         |authentication service|account service|servicio de autenticacion|password
         |contrasena|logs in|gets in|signs in|entra|entran|ingresar|ingreso|ingresa|ingresan
         |ingresamos|loguear|loguearme|loguearse|loguearnos|logearse|logueo|logon|logging on
-        |sign on|authenticate|autenticarse|clave""",
+        |sign on|authenticate|autenticarse|clave|verification codes|codigos de verificacion
+        |two step verification|# step verification|two factor|second factor|segundo factor
+        |verification step|paso de verificacion|verificacion en # pasos
+        |verificacion en dos pasos|login code|login codes|codigo de acceso|codigos de acceso""",
     "ACCESS FAIL": """locked out|lockout|account locked|cuenta bloqueada|usuario bloqueado""",
     "DOC": """document|documents|doc|docs|file|files|pdf|pdfs|attachment|attachments|case file
         |case files|content|contents|drawings|forms|bundles|scanned|scans|documento|documentos
@@ -187,7 +190,8 @@ PHRASES: dict[str, str] = {
         |accede|conectar|conectan|usar|llegar|llegamos|entrar en la|entrar en el|entrar al
         |entrar a la|entrar en su|entrar en nuestra|entrar en nuestro|acceder a la
         |acceder al|acceder a su|get into the|access the|log into the|log in to the
-        |sign into the|sign in to the|entrar a|entrar en""",
+        |sign into the|sign in to the|entrar a|entrar en|llega a la|llegan a la|llega al
+        |llegan al|llegamos al|llegamos a la|llegaron a la""",
     # ---- states
     "DOWN PARTICLE": """down""",
     "DOWN": """offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
@@ -224,7 +228,7 @@ PHRASES: dict[str, str] = {
         |hangs|hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
         |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive
         |never get|never gets|not generated|not sent|stay pending|stays pending
-        |pending delivery|invalid|rejected|forbidden|403|404|500|internal server error
+        |pending delivery|invalid|rejected|rejects|rejecting|forbidden|403|404|500|internal server error
         |unexpected error|redirected back|loop
         |over and over|not permitted|not allowed|disabled|falla|fallan|fallo|fallido|fallida
         |fallidas|roto|rota|se cuelga|se queda gris|en blanco|vacio|vacia|vacios|faltan

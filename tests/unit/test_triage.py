@@ -457,6 +457,14 @@ AFFECTED = [
     case(C, "CAÍDA TOTAL",
          "¡¡CAÍDA TOTAL!! La pantalla de acceso aparece pero nadie puede iniciar sesión, a "
          "todos les sale \"Error de autenticación\"."),
+    # the second step of signing in is signing in; getting to its screen is not getting in
+    case(C, "Two-step verification",
+         "Since 9:00 the two-step verification rejects every code. Users enter their "
+         "password and get to the code screen. It happens to all our staff."),
+    case(C, "Verificación en dos pasos",
+         "Desde las 9:00 la verificación en dos pasos rechaza todos los códigos. Los "
+         "usuarios ponen la contraseña y llegan a la pantalla del código. Le pasa a todo "
+         "el personal."),
     # "appears to" is a guess, not a page that appears
     case(B, "Certificate error",
          "Since midnight the certificate on our address appears to have expired "
