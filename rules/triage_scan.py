@@ -243,8 +243,9 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                         entry, length = e, 1 + len(e.rest)
                         break
             if length > 1 or tok not in split:
-                if entry is None or (tok == "si" and i != cur.start):
-                    continue  # "sí" (yes), unless it opens the clause: "si..." (if)
+                if entry is None or (tok == "si" and length == 1 and i != cur.start):
+                    # "sí" (yes), unless it opens the clause ("si..." if) or says "si no"
+                    continue
         if entry is None or (length == 1 and tok in split):  # a clause mark
             if quote is not None:
                 continue  # a message's own stops and commas

@@ -260,7 +260,7 @@ PHRASES: dict[str, str] = {
         |sigue funcionando|sigue entrando|still gets in|still work|still works|is fine
         |are fine|are all fine|show fine|shows fine|se ven bien|usable|returning results
         |returns results|devuelve resultados|fires|receive|receives|receiving|received
-        |recibe|reciben|recibimos|llega|llegan|sirve|sirven|anda|andan|jala|funca
+        |recibe|reciben|recibimos|arrive|arrives|arriving|arrived|llega|llegan|sirve|sirven|anda|andan|jala|funca
         |como siempre|como de costumbre|as always|workin|normalmente|sin incidencias
         |como de normal""",
     "LOAD": """load|loads|loading|loaded|carga|cargan|cargar|cargando|finishes loading
@@ -406,7 +406,7 @@ PHRASES: dict[str, str] = {
         |informe de incidencia|compensation|compensacion|refund|reembolso|service credit
         |service credits|sla credit|abono|indemnizacion|what happened|que paso|que ha pasado
         |que ocurrio""",
-    "HYPO": """if|whether|in case|ever|will the|would|will be|si|en caso|estara|habra|sera|as if
+    "HYPO": """if|whether|in case|ever|will the|would|will be|si|si no|en caso|estara|habra|sera|as if
         |por si""",
     "SINCE": """since|desde|right now|ahora mismo|today|now|this morning|currently
         |at the moment|hoy|ahora|esta manana|actualmente|en este momento""",

@@ -413,6 +413,21 @@ READING = [
 ]
 
 
+@pytest.mark.parametrize("subject, body", [
+    ("Notification e-mails",
+     "Since Thursday notification e-mails don't arrive for anyone. In the app everything "
+     "works, only people miss what is assigned to them if they don't log in to look."),
+    ("Notificaciones",
+     "Desde el jueves los correos de notificación no llegan a nadie. En la aplicación todo "
+     "funciona, solo que la gente no se entera de lo que se le asigna si no entra a "
+     "mirarlo."),
+])
+def test_what_only_happens_if_not_is_no_fault_and_mails_that_do_not_arrive_are(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.scope) == (M, "notifications", "all"), \
+        result.reason
+
+
 @pytest.mark.parametrize("expected, subject, body", READING)
 def test_quotes_negations_conjunctions_and_places_are_read_as_a_person_would(
         expected, subject, body):
