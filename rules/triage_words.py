@@ -23,7 +23,8 @@ states    DOWN the service is unavailable (PARTICLE: "down" alone, which after a
           asked for); UNAVAIL a weaker "unavailable"; FAIL (TIMEOUT: it times out); WORKS;
           LOAD; SHOWS ("appears": only negated it says something); HANGS ("keeps
           loading"); SLOW and TAKES+TIME (latency, with a thing); LAG (latency by itself);
-          INTERMIT drops (BETWEEN: what works does so between them); RECOVER back again;
+          INTERMIT drops (BETWEEN: what works does so between them; OFTEN "sometimes",
+          "twice": drops where a fault is said); RECOVER back again;
           EXAGG "everything is broken"; STANDSTILL work has stopped; NOFAULT "nothing is
           broken"; RETRACT "false alarm" (what was said before it is withdrawn); LOWIMPACT
           cosmetic; FORGOT a forgotten password
@@ -278,17 +279,16 @@ PHRASES: dict[str, str] = {
         |eternity|minuto|segundo|hora|media hora|s|sec|secs|seg|segs|min|mins|h|hrs""",
     "INTERMIT": """intermittent|intermittently|on and off|came back by itself|back by itself
         |keeps dropping|drops|dropping|dropping out|drop out|kicked out|disconnects
-        |disconnections|disconnected|every # minutes|a minute or two|twice|three times
-        |# times|several times|from time to time|now and then|sporadic|sporadically|randomly
-        |occasionally|each time|intermitente|intermitentes|se corta|cortes|cada rato
-        |cada # minutos|a ratos|de vez en cuando|a veces|varias veces|dos veces|tres veces
-        |# veces|pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer
-        |vuelto a caer|uno o # minutos|unos # minutos|entre una caida y otra
-        |between the drops|comes back by itself|then it comes back|at times|sometimes
-        |cada tanto|por momentos|se cae y vuelve|unstable|inestable|goes down and comes back
-        |se cae cada|cada poco rato|cada poco|cada dos por tres|every so often
-        |every few minutes|kicks us out|logs us out|logged out|nos echa|nos saca
-        |nos desconecta|se desconecta""",
+        |disconnections|disconnected|sporadic|intermitente|intermitentes|se corta|cortes
+        |pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer|vuelto a caer
+        |entre una caida y otra|between the drops|comes back by itself|then it comes back
+        |se cae y vuelve|unstable|inestable|goes down and comes back|se cae cada
+        |kicks us out|logs us out|logged out|nos echa|nos saca|nos desconecta|se desconecta""",
+    "OFTEN": """every # minutes|every few minutes|every so often|a minute or two|twice
+        |three times|# times|several times|from time to time|now and then|sporadically
+        |randomly|occasionally|each time|at times|sometimes|cada rato|cada # minutos|a ratos
+        |de vez en cuando|a veces|varias veces|dos veces|tres veces|# veces|uno o # minutos
+        |unos # minutos|cada tanto|por momentos|cada poco rato|cada poco|cada dos por tres""",
     "RECOVER": """back now|is back|are back|it back|back in|back up|works again|working again
         |work again|all good now|all fine now|fine now|returning results again|ya funciona
         |ha vuelto|vuelve a funcionar|vuelve a estar disponible|funciona de nuevo|ya entra

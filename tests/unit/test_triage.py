@@ -240,6 +240,13 @@ def test_slow_that_never_loads_is_unavailable(subject, body):
 # --- no fault: trivial ----------------------------------------------------------------
 
 TRIVIAL = [
+    # "sometimes" said of nothing broken is no drop
+    case(T, "Suggestion",
+         "Hi, a suggestion: it would be great to colour the tags, as in the mail. With so "
+         "many tags it is sometimes hard to tell them apart."),
+    case(T, "Sugerencia",
+         "Hola, una sugerencia: estaría genial poder ponerle colores a las etiquetas. Con "
+         "tantas etiquetas a veces cuesta distinguirlas a simple vista."),
     case(T, "Thank you", "Many thanks to Laura for the quick help yesterday. Have a good "
                          "weekend!"),
     case(T, "Gracias", "Muchas gracias a Laura por la ayuda rápida de ayer. ¡Buen fin de "
@@ -268,6 +275,16 @@ TRIVIAL = [
                              "cerrar la incidencia, ¡gracias!\n\n> La web está caída para "
                              "todos."),
 ]
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Site", "The site is unreachable for everyone. It happens several times a day, for a "
+             "few minutes."),
+    ("Web", "La web no está disponible para nadie. Pasa varias veces al día, unos minutos."),
+])
+def test_how_often_said_beside_an_outage_says_it_comes_and_goes(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.mitigation) == (M, "drops", "between")
 
 
 @pytest.mark.parametrize("expected, subject, body", TRIVIAL)
@@ -854,7 +871,7 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
              "THANKS", "RETRACT", "SIGNING", "PARTICLE", "NET", "TIMEOUT", "MAINT", "STILL",
-             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE"}
+             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE", "OFTEN"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
     used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
