@@ -538,6 +538,21 @@ def test_sending_documents_for_signature_is_the_e_signature_feature(expected, su
     assert infer(subject, body).affected == "e-signature"
 
 
+@pytest.mark.parametrize("subject, body", [
+    ("Re: Slow uploads",
+     "Reopening this: before, uploads were slow. Now everybody in the company gets "
+     "\"Upload failed\" on every file. Viewing the existing documents still works."),
+    ("Re: Subidas lentas",
+     "Reabro esto: antes las subidas iban lentas. Ahora a todos en la empresa les sale "
+     "\"Error al subir\" con cada archivo. Ver los documentos que ya hay sigue "
+     "funcionando."),
+])
+def test_a_message_shown_on_the_files_says_what_failed_on_them(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.scope) == (C, "create", "all"), \
+        result.reason
+
+
 def test_signing_a_document_in_the_app_stays_critical():
     for subject, body in (
             ("Can't sign", "None of our approvers can sign documents: the signature button "
