@@ -373,7 +373,12 @@ PHRASES: dict[str, str] = {
         |por nuestra parte|de nuestro lado|por nuestro lado|looks fine|seems fine|looks ok
         |seems ok|looks normal|seems to work|parece que va bien|parece que funciona
         |aparentemente|drop down|dropdown|scroll down|narrow down|write down|track down
-        |let down|let us down|further down|down below|upside down|down arrow""",
+        |let down|let us down|further down|down below|upside down|down arrow
+        |stops us working|stops us from working|stopping us from working|stopped us working
+        |stops us working normally|prevents us from working|prevents us from working normally
+        |keeps us from working|nos impide trabajar|nos impide trabajar con normalidad
+        |nos impide trabajar bien|no nos deja trabajar|no nos deja trabajar con normalidad
+        |no nos deja trabajar bien""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",

@@ -85,6 +85,15 @@ def test_a_critical_feature_down_while_the_service_is_up_is_critical(expected, s
 # --- creating or reading documents fails for everyone: critical -----------------------
 
 CRITICAL = [
+    # "this stops us working" says what the fault costs, not that something works
+    case(C, "New button greyed out",
+         "Since the update creating documents fails for all our users. We can still open "
+         "and read all our documents. We create 30 documents a day, so this stops us "
+         "working normally."),
+    case(C, "Botón Nuevo en gris",
+         "Desde la actualización crear documentos falla a todos los usuarios. Podemos abrir "
+         "y leer todos los documentos. Creamos 30 documentos al día, así que esto nos impide "
+         "trabajar con normalidad."),
     case(C, "Upload broken for everyone",
          "Since this morning every upload fails for all of our users with 'Could not store "
          "the file'. Reading and searching the existing documents still works."),
