@@ -145,7 +145,8 @@ PHRASES: dict[str, str] = {
         |email|mail|mails|reset password mail|notificaciones|notificacion|avisos|correos|correo
         |correos de aviso""",
     "F:exports": """export|exports|exporting|exported|csv|zip|bulk download|download a folder
-        |exportacion|exportaciones|exportar|descarga masiva|xlsx|excel""",
+        |exportacion|exportaciones|exportar|exporta|exportan|exportamos|exporto|exports to
+        |descarga masiva|xlsx|excel""",
     "F:reports": """report|reports|reporting|reports section|informe|informes|reporte|reportes""",
     "F:the audit log": """audit log|audit trail|version history|history|registro de auditoria
         |historial|historial de versiones""",
@@ -228,14 +229,17 @@ PHRASES: dict[str, str] = {
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
         |hangs|hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
         |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive
-        |never get|never gets|not generated|not sent|stay pending|stays pending
+        |never get|never gets|not generated|could not be generated|couldn't be generated
+        |cannot be generated|can't be generated|could not generate|couldn't generate
+        |failed to generate|not sent|stay pending|stays pending
         |pending delivery|invalid|rejected|rejects|rejecting|forbidden|403|404|500|internal server error
         |unexpected error|redirected back|loop
         |over and over|not permitted|not allowed|disabled|falla|fallan|fallo|fallido|fallida
         |fallidas|roto|rota|se cuelga|se queda gris|en blanco|vacio|vacia|vacios|faltan
         |falta|desaparecido|desaparecidos|han desaparecido|perdido|perdidos|se pierden
         |corrupto|no llega|no llegan|nunca llega|nunca les llega|no se generan|no se envian
-        |no valido|rechaza|rechazan|prohibido|bucle|se cierra|da error|dan error|sale error
+        |no valido|no se ha podido generar|no se pudo generar|no se puede generar
+        |no se genera|rechaza|rechazan|prohibido|bucle|se cierra|da error|dan error|sale error
         |no se guardo|no se encuentra|stopped working|se ha parado|declined|spins forever
         |not firing|not fired|not moving|not advancing|not processing|not being processed
         |stopped being processed|stopped advancing|no procesa|no avanza|pendiente|wrong
@@ -339,7 +343,8 @@ PHRASES: dict[str, str] = {
         |not a single user|ni un solo usuario|no single user""",
     "ALL": """everyone|everybody|all users|all of us|all our users|all of our users
         |all of them|all staff|all # users|all # staff|every user|every account|each user
-        |for all|for anyone|anyone|any of us|any user|all employees|whole company
+        |for all|for anyone|anyone|any of us|any user|cualquiera de nosotros
+        |cualquiera de los usuarios|cualquier usuario|all employees|whole company
         |whole office|whole team|whole firm|entire company|entire office|company-wide
         |company wide|both sites|both offices|all branches|all three branches|all hotels
         |all of hr|todos|todas|a todos|para todos|todo el mundo|toda la empresa

@@ -230,6 +230,22 @@ MAJOR = [
 ]
 
 
+@pytest.mark.parametrize("subject, body", [
+    ("Question about exports",
+     "Hello, a question: has something changed in the Excel export? Since Tuesday, whenever "
+     "any of us exports a report it says \"The file could not be generated\". The rest of "
+     "the application works."),
+    ("Pregunta sobre exportación",
+     "Hola, una pregunta: ¿ha cambiado algo en la exportación a Excel? Desde el martes, "
+     "cuando cualquiera de nosotros exporta un informe sale «No se ha podido generar el "
+     "archivo». El resto de la aplicación va bien."),
+])
+def test_a_question_that_goes_on_to_report_a_failure_is_a_fault(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.scope) == (M, "exports", "all"), \
+        result.reason
+
+
 @pytest.mark.parametrize("expected, subject, body", MAJOR)
 def test_features_that_are_not_critical_drops_latency_and_unscoped_faults_are_major(
         expected, subject, body):
