@@ -130,7 +130,7 @@ def _faults(c: Clause) -> list[Finding]:
         name = c.feature or ("signing in" if "ACCESS" in tags else
                              "a page" if tags & {"BROWSE", "PAGE"} else "")
         out.append(Finding(M, "slow:" + name, scope))
-    if "INTERMIT" in tags:
+    if tags & {"INTERMIT", "OFTEN"}:
         out.append(Finding(M, "drops", scope))
     if not out and (bad - {"SEE", "FIND", "SLOW"}):
         out.append(Finding(M, "fault", scope))
@@ -197,6 +197,10 @@ def _gather(mail: _Mail, text: str) -> list[str]:
                 "PAST" in when and "SINCE" not in when) or c.sentence == retracted:
             continue
         mail.marks |= tags
+        if "OFTEN" in tags:
+            # "it happens several times a day": the fault said comes and goes; said of
+            # nothing broken ("a veces cuesta distinguirlas") it is no fault by itself
+            mail.marks.add("INTERMIT")
         if {"MAINT", "STILL"} <= tags and not c.bad and not tags.isdisjoint(_WHOLE):
             c.bad.append("DOWN")  # "every link still shows the maintenance notice"
         if c.bad or "INTERMIT" in tags or ("TAKES" in tags and "TIME" in tags):

@@ -176,12 +176,14 @@ def _merge(into: Clause, quote: Clause, actions: bool) -> None:
 
 def _settle(c: Clause) -> Clause:
     """A quoted message says what failed, and what it names comes after what the clause
-    names itself. An action it only mentions counts where the clause names nothing:
-    'e-signature requests fail ("Envelope creation error")' is about e-signature, not
-    creating documents; 'everyone gets "Login failed"' is about signing in; 'it says
+    names itself. An action it only mentions counts where the clause names nothing but
+    the documents it was done to: 'e-signature requests fail ("Envelope creation error")'
+    is about e-signature, not creating documents; 'everyone gets "Login failed"' is about
+    signing in, 'everyone gets "Upload failed" on every file' about uploading; 'it says
     "can't reach this page"' does say that the page cannot be reached."""
     if c.quoted:
-        names = bool(c.order or c.feature or not c.tags.isdisjoint(_ACTIONS))
+        names = bool(c.feature or not c.tags.isdisjoint(_ACTIONS)
+                     or any(t != "DOC" for t in c.order))
         for q in c.quoted:
             _merge(c, q, actions=not names)
         c.quoted = []
@@ -243,8 +245,9 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                         entry, length = e, 1 + len(e.rest)
                         break
             if length > 1 or tok not in split:
-                if entry is None or (tok == "si" and i != cur.start):
-                    continue  # "sí" (yes), unless it opens the clause: "si..." (if)
+                if entry is None or (tok == "si" and length == 1 and i != cur.start):
+                    # "sí" (yes), unless it opens the clause ("si..." if) or says "si no"
+                    continue
         if entry is None or (length == 1 and tok in split):  # a clause mark
             if quote is not None:
                 continue  # a message's own stops and commas

@@ -15,14 +15,16 @@ things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS ge
           <name> is what agents are told (search, OCR, previews, ...)
 actions   CREATE READ REACH (get to the service) OPEN (a document, or the service: by its
           object) SEE FIND (reading only with a document); SIGNING makes a CREATE signing
-          documents ("sign", "firma digital"); signature requests are a feature
+          documents ("sign", "firma digital"); signature requests, sending for signature
+          and the signing service are a feature (e-signature)
 states    DOWN the service is unavailable (PARTICLE: "down" alone, which after a slowness
           word is only its particle: "slowing the whole team down"); NET a browser's
           connection error (refused, reset, DNS: the site as a whole, whatever page was
           asked for); UNAVAIL a weaker "unavailable"; FAIL (TIMEOUT: it times out); WORKS;
           LOAD; SHOWS ("appears": only negated it says something); HANGS ("keeps
           loading"); SLOW and TAKES+TIME (latency, with a thing); LAG (latency by itself);
-          INTERMIT drops (BETWEEN: what works does so between them); RECOVER back again;
+          INTERMIT drops (BETWEEN: what works does so between them; OFTEN "sometimes",
+          "twice": drops where a fault is said); RECOVER back again;
           EXAGG "everything is broken"; STANDSTILL work has stopped; NOFAULT "nothing is
           broken"; RETRACT "false alarm" (what was said before it is withdrawn); LOWIMPACT
           cosmetic; FORGOT a forgotten password
@@ -68,7 +70,10 @@ PHRASES: dict[str, str] = {
         |authentication service|account service|servicio de autenticacion|password
         |contrasena|logs in|gets in|signs in|entra|entran|ingresar|ingreso|ingresa|ingresan
         |ingresamos|loguear|loguearme|loguearse|loguearnos|logearse|logueo|logon|logging on
-        |sign on|authenticate|autenticarse|clave""",
+        |sign on|authenticate|autenticarse|clave|verification codes|codigos de verificacion
+        |two step verification|# step verification|two factor|second factor|segundo factor
+        |verification step|paso de verificacion|verificacion en # pasos
+        |verificacion en dos pasos|login code|login codes|codigo de acceso|codigos de acceso""",
     "ACCESS FAIL": """locked out|lockout|account locked|cuenta bloqueada|usuario bloqueado""",
     "DOC": """document|documents|doc|docs|file|files|pdf|pdfs|attachment|attachments|case file
         |case files|content|contents|drawings|forms|bundles|scanned|scans|documento|documentos
@@ -140,14 +145,25 @@ PHRASES: dict[str, str] = {
         |email|mail|mails|reset password mail|notificaciones|notificacion|avisos|correos|correo
         |correos de aviso""",
     "F:exports": """export|exports|exporting|exported|csv|zip|bulk download|download a folder
-        |exportacion|exportaciones|exportar|descarga masiva|xlsx|excel""",
+        |exportacion|exportaciones|exportar|exporta|exportan|exportamos|exporto|exports to
+        |descarga masiva|xlsx|excel""",
     "F:reports": """report|reports|reporting|reports section|informe|informes|reporte|reportes""",
     "F:the audit log": """audit log|audit trail|version history|history|registro de auditoria
         |historial|historial de versiones""",
     "F:workflows": """workflow|workflows|approval workflow|flujo|flujo de aprobacion|flujos""",
     "F:e-signature": """signature request|signature requests|solicitudes de firma
         |e signature request|e signature requests|signing request|signing requests
-        |solicitud de firma|envelope|envelopes|signers|firmantes""",
+        |solicitud de firma|envelope|envelopes|signers|firmantes|send for signature
+        |sent for signature|sending for signature|send for signing|send out for signature
+        |send to sign|sent to sign|request a signature|request signatures|signing service
+        |signature service|e signature service|e signature integration|docusign|adobe sign
+        |enviar a firmar|enviar a firma|envio a firma|envio a firmar|enviado a firma
+        |enviados a firma|enviar para firma|envio para firma|mandar a firmar|mandar a firma
+        |solicitar firma|solicitar la firma|servicio de firma|servicio de firmas
+        |integracion de firma|proveedor de firma""",
+    "F:printing": """print|prints|printing|printed|print button|printer|printers|print preview
+        |imprimir|imprime|imprimen|imprimimos|impresion|impresiones|impresora|impresoras
+        |boton de imprimir""",
     "F:an integration": """webhook|webhooks|connector|conector|sync|syncing|synchronising
         |synchronizing|sincronizacion|sincronizar""",
     "F:the mobile app": """mobile app|phone app|the app on|app del movil|app movil
@@ -176,7 +192,8 @@ PHRASES: dict[str, str] = {
         |accede|conectar|conectan|usar|llegar|llegamos|entrar en la|entrar en el|entrar al
         |entrar a la|entrar en su|entrar en nuestra|entrar en nuestro|acceder a la
         |acceder al|acceder a su|get into the|access the|log into the|log in to the
-        |sign into the|sign in to the|entrar a|entrar en""",
+        |sign into the|sign in to the|entrar a|entrar en|llega a la|llegan a la|llega al
+        |llegan al|llegamos al|llegamos a la|llegaron a la""",
     # ---- states
     "DOWN PARTICLE": """down""",
     "DOWN": """offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
@@ -212,14 +229,17 @@ PHRASES: dict[str, str] = {
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
         |hangs|hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
         |disappeared|gone|lost|corrupted|corrupt|not found|never arrives|never arrive
-        |never get|never gets|not generated|not sent|stay pending|stays pending
-        |pending delivery|invalid|rejected|forbidden|403|404|500|internal server error
+        |never get|never gets|not generated|could not be generated|couldn't be generated
+        |cannot be generated|can't be generated|could not generate|couldn't generate
+        |failed to generate|not sent|stay pending|stays pending
+        |pending delivery|invalid|rejected|rejects|rejecting|forbidden|403|404|500|internal server error
         |unexpected error|redirected back|loop
         |over and over|not permitted|not allowed|disabled|falla|fallan|fallo|fallido|fallida
         |fallidas|roto|rota|se cuelga|se queda gris|en blanco|vacio|vacia|vacios|faltan
         |falta|desaparecido|desaparecidos|han desaparecido|perdido|perdidos|se pierden
         |corrupto|no llega|no llegan|nunca llega|nunca les llega|no se generan|no se envian
-        |no valido|rechaza|rechazan|prohibido|bucle|se cierra|da error|dan error|sale error
+        |no valido|no se ha podido generar|no se pudo generar|no se puede generar
+        |no se genera|rechaza|rechazan|prohibido|bucle|se cierra|da error|dan error|sale error
         |no se guardo|no se encuentra|stopped working|se ha parado|declined|spins forever
         |not firing|not fired|not moving|not advancing|not processing|not being processed
         |stopped being processed|stopped advancing|no procesa|no avanza|pendiente|wrong
@@ -245,7 +265,7 @@ PHRASES: dict[str, str] = {
         |sigue funcionando|sigue entrando|still gets in|still work|still works|is fine
         |are fine|are all fine|show fine|shows fine|se ven bien|usable|returning results
         |returns results|devuelve resultados|fires|receive|receives|receiving|received
-        |recibe|reciben|recibimos|llega|llegan|sirve|sirven|anda|andan|jala|funca
+        |recibe|reciben|recibimos|arrive|arrives|arriving|arrived|llega|llegan|sirve|sirven|anda|andan|jala|funca
         |como siempre|como de costumbre|as always|workin|normalmente|sin incidencias
         |como de normal""",
     "LOAD": """load|loads|loading|loaded|carga|cargan|cargar|cargando|finishes loading
@@ -253,23 +273,26 @@ PHRASES: dict[str, str] = {
     "SLOW": """slow|slowly|slower|slowness|very slow|sluggish|slowing|slows|slowed|slow down
         |slows down|slowing down|slowed down|slowdown|lento|lenta|lentos|lentas
         |lentisimo|lentisima|despacio|response times|response time|tiempos de respuesta
-        |tiempo de respuesta|lentitud|demorado|retraso|retrasos""",
+        |tiempo de respuesta|lentitud|demorado|retraso|retrasos|delayed|delay|delays
+        |hours late|# hours late|minutes late|# minutes late|days late|# days late|arrive late
+        |arrives late|arriving late|arrived late|come in late|comes in late|con retraso
+        |con horas de retraso|llega tarde|llegan tarde|llegaron tarde|retrasado|retrasados
+        |retrasada|retrasadas|atrasado|atrasados|atrasada|atrasadas""",
     "TAKES": """takes|take|taking|took|tarda|tardan|tardaba|demora|demoran|se demora|se demoran""",
     "TIME": """seconds|second|minutes|minute|hours|segundos|minutos|horas|forever|ages
         |eternity|minuto|segundo|hora|media hora|s|sec|secs|seg|segs|min|mins|h|hrs""",
     "INTERMIT": """intermittent|intermittently|on and off|came back by itself|back by itself
         |keeps dropping|drops|dropping|dropping out|drop out|kicked out|disconnects
-        |disconnections|disconnected|every # minutes|a minute or two|twice|three times
-        |# times|several times|from time to time|now and then|sporadic|sporadically|randomly
-        |occasionally|each time|intermitente|intermitentes|se corta|cortes|cada rato
-        |cada # minutos|a ratos|de vez en cuando|a veces|varias veces|dos veces|tres veces
-        |# veces|pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer
-        |vuelto a caer|uno o # minutos|unos # minutos|entre una caida y otra
-        |between the drops|comes back by itself|then it comes back|at times|sometimes
-        |cada tanto|por momentos|se cae y vuelve|unstable|inestable|goes down and comes back
-        |se cae cada|cada poco rato|cada poco|cada dos por tres|every so often
-        |every few minutes|kicks us out|logs us out|logged out|nos echa|nos saca
-        |nos desconecta|se desconecta""",
+        |disconnections|disconnected|sporadic|intermitente|intermitentes|se corta|cortes
+        |pierden la sesion|desconexiones|regresa solo|se ha vuelto a caer|vuelto a caer
+        |entre una caida y otra|between the drops|comes back by itself|then it comes back
+        |se cae y vuelve|unstable|inestable|goes down and comes back|se cae cada
+        |kicks us out|logs us out|logged out|nos echa|nos saca|nos desconecta|se desconecta""",
+    "OFTEN": """every # minutes|every few minutes|every so often|a minute or two|twice
+        |three times|# times|several times|from time to time|now and then|sporadically
+        |randomly|occasionally|each time|at times|sometimes|cada rato|cada # minutos|a ratos
+        |de vez en cuando|a veces|varias veces|dos veces|tres veces|# veces|uno o # minutos
+        |unos # minutos|cada tanto|por momentos|cada poco rato|cada poco|cada dos por tres""",
     "RECOVER": """back now|is back|are back|it back|back in|back up|works again|working again
         |work again|all good now|all fine now|fine now|returning results again|ya funciona
         |ha vuelto|vuelve a funcionar|vuelve a estar disponible|funciona de nuevo|ya entra
@@ -320,7 +343,8 @@ PHRASES: dict[str, str] = {
         |not a single user|ni un solo usuario|no single user""",
     "ALL": """everyone|everybody|all users|all of us|all our users|all of our users
         |all of them|all staff|all # users|all # staff|every user|every account|each user
-        |for all|for anyone|anyone|any of us|any user|all employees|whole company
+        |for all|for anyone|anyone|any of us|any user|cualquiera de nosotros
+        |cualquiera de los usuarios|cualquier usuario|all employees|whole company
         |whole office|whole team|whole firm|entire company|entire office|company-wide
         |company wide|both sites|both offices|all branches|all three branches|all hotels
         |all of hr|todos|todas|a todos|para todos|todo el mundo|toda la empresa
@@ -354,7 +378,12 @@ PHRASES: dict[str, str] = {
         |por nuestra parte|de nuestro lado|por nuestro lado|looks fine|seems fine|looks ok
         |seems ok|looks normal|seems to work|parece que va bien|parece que funciona
         |aparentemente|drop down|dropdown|scroll down|narrow down|write down|track down
-        |let down|let us down|further down|down below|upside down|down arrow""",
+        |let down|let us down|further down|down below|upside down|down arrow
+        |stops us working|stops us from working|stopping us from working|stopped us working
+        |stops us working normally|prevents us from working|prevents us from working normally
+        |keeps us from working|nos impide trabajar|nos impide trabajar con normalidad
+        |nos impide trabajar bien|no nos deja trabajar|no nos deja trabajar con normalidad
+        |no nos deja trabajar bien""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",
@@ -387,7 +416,7 @@ PHRASES: dict[str, str] = {
         |informe de incidencia|compensation|compensacion|refund|reembolso|service credit
         |service credits|sla credit|abono|indemnizacion|what happened|que paso|que ha pasado
         |que ocurrio""",
-    "HYPO": """if|whether|in case|ever|will the|would|will be|si|en caso|estara|habra|sera|as if
+    "HYPO": """if|whether|in case|ever|will the|would|will be|si|si no|en caso|estara|habra|sera|as if
         |por si""",
     "SINCE": """since|desde|right now|ahora mismo|today|now|this morning|currently
         |at the moment|hoy|ahora|esta manana|actualmente|en este momento""",

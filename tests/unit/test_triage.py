@@ -85,6 +85,15 @@ def test_a_critical_feature_down_while_the_service_is_up_is_critical(expected, s
 # --- creating or reading documents fails for everyone: critical -----------------------
 
 CRITICAL = [
+    # "this stops us working" says what the fault costs, not that something works
+    case(C, "New button greyed out",
+         "Since the update creating documents fails for all our users. We can still open "
+         "and read all our documents. We create 30 documents a day, so this stops us "
+         "working normally."),
+    case(C, "Botón Nuevo en gris",
+         "Desde la actualización crear documentos falla a todos los usuarios. Podemos abrir "
+         "y leer todos los documentos. Creamos 30 documentos al día, así que esto nos impide "
+         "trabajar con normalidad."),
     case(C, "Upload broken for everyone",
          "Since this morning every upload fails for all of our users with 'Could not store "
          "the file'. Reading and searching the existing documents still works."),
@@ -205,7 +214,36 @@ MAJOR = [
     case(M, "La app móvil se cierra",
          "La app móvil se cierra al arrancar desde la actualización; la web funciona bien "
          "en el navegador del móvil."),
+    # a delay is latency: "arrive hours late" is slow, not a fault that is over
+    case(M, "Mention e-mails arrive late",
+         "Hi,\n\nsince last week mention notifications arrive 3-4 hours late for all of "
+         "us. Everything else is on time.\n\nSophie"),
+    case(M, "Avisos con retraso",
+         "Hola,\n\ndesde la semana pasada las notificaciones de menciones llegan con horas "
+         "de retraso a todos. Lo demás va bien.\n\nSofía"),
+    case(M, "Printing gives blank pages",
+         "When we use the Print button in the document viewer the printer gives blank "
+         "pages. Viewing on screen is fine."),
+    case(M, "Imprimir sale en blanco",
+         "Cuando usamos el botón de imprimir del visor de documentos la impresora saca "
+         "páginas en blanco. Verlos en pantalla va bien."),
 ]
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Question about exports",
+     "Hello, a question: has something changed in the Excel export? Since Tuesday, whenever "
+     "any of us exports a report it says \"The file could not be generated\". The rest of "
+     "the application works."),
+    ("Pregunta sobre exportación",
+     "Hola, una pregunta: ¿ha cambiado algo en la exportación a Excel? Desde el martes, "
+     "cuando cualquiera de nosotros exporta un informe sale «No se ha podido generar el "
+     "archivo». El resto de la aplicación va bien."),
+])
+def test_a_question_that_goes_on_to_report_a_failure_is_a_fault(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.scope) == (M, "exports", "all"), \
+        result.reason
 
 
 @pytest.mark.parametrize("expected, subject, body", MAJOR)
@@ -227,6 +265,13 @@ def test_slow_that_never_loads_is_unavailable(subject, body):
 # --- no fault: trivial ----------------------------------------------------------------
 
 TRIVIAL = [
+    # "sometimes" said of nothing broken is no drop
+    case(T, "Suggestion",
+         "Hi, a suggestion: it would be great to colour the tags, as in the mail. With so "
+         "many tags it is sometimes hard to tell them apart."),
+    case(T, "Sugerencia",
+         "Hola, una sugerencia: estaría genial poder ponerle colores a las etiquetas. Con "
+         "tantas etiquetas a veces cuesta distinguirlas a simple vista."),
     case(T, "Thank you", "Many thanks to Laura for the quick help yesterday. Have a good "
                          "weekend!"),
     case(T, "Gracias", "Muchas gracias a Laura por la ayuda rápida de ayer. ¡Buen fin de "
@@ -255,6 +300,16 @@ TRIVIAL = [
                              "cerrar la incidencia, ¡gracias!\n\n> La web está caída para "
                              "todos."),
 ]
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Site", "The site is unreachable for everyone. It happens several times a day, for a "
+             "few minutes."),
+    ("Web", "La web no está disponible para nadie. Pasa varias veces al día, unos minutos."),
+])
+def test_how_often_said_beside_an_outage_says_it_comes_and_goes(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.mitigation) == (M, "drops", "between")
 
 
 @pytest.mark.parametrize("expected, subject, body", TRIVIAL)
@@ -400,6 +455,21 @@ READING = [
 ]
 
 
+@pytest.mark.parametrize("subject, body", [
+    ("Notification e-mails",
+     "Since Thursday notification e-mails don't arrive for anyone. In the app everything "
+     "works, only people miss what is assigned to them if they don't log in to look."),
+    ("Notificaciones",
+     "Desde el jueves los correos de notificación no llegan a nadie. En la aplicación todo "
+     "funciona, solo que la gente no se entera de lo que se le asigna si no entra a "
+     "mirarlo."),
+])
+def test_what_only_happens_if_not_is_no_fault_and_mails_that_do_not_arrive_are(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.scope) == (M, "notifications", "all"), \
+        result.reason
+
+
 @pytest.mark.parametrize("expected, subject, body", READING)
 def test_quotes_negations_conjunctions_and_places_are_read_as_a_person_would(
         expected, subject, body):
@@ -444,6 +514,14 @@ AFFECTED = [
     case(C, "CAÍDA TOTAL",
          "¡¡CAÍDA TOTAL!! La pantalla de acceso aparece pero nadie puede iniciar sesión, a "
          "todos les sale \"Error de autenticación\"."),
+    # the second step of signing in is signing in; getting to its screen is not getting in
+    case(C, "Two-step verification",
+         "Since 9:00 the two-step verification rejects every code. Users enter their "
+         "password and get to the code screen. It happens to all our staff."),
+    case(C, "Verificación en dos pasos",
+         "Desde las 9:00 la verificación en dos pasos rechaza todos los códigos. Los "
+         "usuarios ponen la contraseña y llegan a la pantalla del código. Le pasa a todo "
+         "el personal."),
     # "appears to" is a guess, not a page that appears
     case(B, "Certificate error",
          "Since midnight the certificate on our address appears to have expired "
@@ -458,6 +536,56 @@ AFFECTED = [
 def test_what_is_affected_signing_read_only_another_way_in_a_page_that_comes_up(
         expected, subject, body):
     check(expected, subject, body)
+
+
+# sending a document out to signers is the e-signature feature, not signing in the app
+SENT_FOR_SIGNATURE = [
+    case(M, "Send for signature broken",
+         "Hello,\n\nthe \"Send for signature\" button has stopped working for all of us: "
+         "the status goes to \"Error\" and signers never get anything. Everything else "
+         "works.\n\nJo"),
+    case(M, "Enviar a firmar no va",
+         "Hola,\n\nla función \"Enviar a firmar\" ha dejado de funcionar para todos: el "
+         "estado pasa a \"Error\" y a los firmantes no les llega nada. Todo lo demás va "
+         "bien.\n\nJosé"),
+    case(M, "DocuSign integration",
+         "Since Monday the signing service shows nothing: no envelope reaches a signer, for "
+         "any of our agents. Documents themselves are fine."),
+    case(M, "Integración de firma",
+         "Desde el lunes el servicio de firma falla: ningún sobre llega a los firmantes, a "
+         "ninguno de los agentes. Los documentos en sí van bien."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", SENT_FOR_SIGNATURE)
+def test_sending_documents_for_signature_is_the_e_signature_feature(expected, subject, body):
+    check(expected, subject, body)
+    assert infer(subject, body).affected == "e-signature"
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Re: Slow uploads",
+     "Reopening this: before, uploads were slow. Now everybody in the company gets "
+     "\"Upload failed\" on every file. Viewing the existing documents still works."),
+    ("Re: Subidas lentas",
+     "Reabro esto: antes las subidas iban lentas. Ahora a todos en la empresa les sale "
+     "\"Error al subir\" con cada archivo. Ver los documentos que ya hay sigue "
+     "funcionando."),
+])
+def test_a_message_shown_on_the_files_says_what_failed_on_them(subject, body):
+    result = infer(subject, body)
+    assert (result.severity, result.affected, result.scope) == (C, "create", "all"), \
+        result.reason
+
+
+def test_signing_a_document_in_the_app_stays_critical():
+    for subject, body in (
+            ("Can't sign", "None of our approvers can sign documents: the signature button "
+                           "returns \"Unexpected error\"."),
+            ("No podemos firmar", "Ninguno de los aprobadores puede firmar documentos: el "
+                                  "botón de firma da \"Error inesperado\".")):
+        result = infer(subject, body)
+        assert (result.severity, result.affected) == (C, "sign"), result.reason
 
 
 # --- no current fault: aftermath questions, a doubt, a retraction ---------------------
@@ -779,7 +907,7 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
              "THANKS", "RETRACT", "SIGNING", "PARTICLE", "NET", "TIMEOUT", "MAINT", "STILL",
-             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE"}
+             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE", "OFTEN"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
     used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
