@@ -29,6 +29,7 @@ _SPEECH = frozenset({"PAST", "HOWTO", "REQUEST", "SUGGEST", "THANKS", "FORGOT", 
                      "LOWIMPACT", "RECOVER", "RETRACT"})
 _IN_APP = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "REST", "CREATE",
                      "READ", "OPEN", "ROUTE"})
+_IN_APP_ELSE = _IN_APP - {"REST"}  # "everything else works": not said of what
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,8 @@ def _works(works: set[str], c: Clause) -> None:
     if "BETWEEN" in tags:
         works.add("between")  # "in between the service is usable": not that it is up
         return
-    if tags & _IN_APP or c.feature:
+    if tags & (_IN_APP_ELSE if "ELSE" in tags else _IN_APP) or c.feature:
+        # "everything else works" where the service itself is said gone: everything but it
         works.add("up")
     if "REST" in tags:
         works.add("rest")

@@ -8,7 +8,9 @@ phrase). Phrases match whole words, longest first, so "mobile app" wins over "ap
 each concept on purpose: a concept with only English words shows at a glance.
 
 things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS getting in;
-          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest";
+          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest" (ELSE:
+          of what, not said: "everything else works" is the service up only where what
+          fails is in it);
           EVERYTHING; MAINT maintenance (with STILL, said of now: the service is
           unavailable); EXTERNAL not ours ("other websites", "our network"); ROUTE a way
           documents come in (API, import, scanner); F:<name> a non-critical feature,
@@ -77,12 +79,14 @@ PHRASES: dict[str, str] = {
     "BROWSE": """folder|folders|folder list|folder lists|folder tree|list of files|file list
         |browse|browsing|navigate|navigating|dashboard|tasks|matters|metadata|carpeta|carpetas
         |lista de archivos|lista de ficheros|navegar|panel|metadatos|tareas|arbol de carpetas""",
-    "REST": """the rest|everything else|all else|anything else|other parts|rest of the app
+    "REST": """other parts|rest of the app
         |rest of the application|rest of the site|rest of the platform|rest of the service
-        |rest of the system|el resto|lo demas|todo lo demas|resto de la aplicacion
+        |rest of the system|resto de la aplicacion
         |resto de la web|resto de la plataforma|nothing else is affected|nothing else affected
         |other modules|otros modulos|other features|otras funciones|el resto de funciones
-        |everything else seems|the other features""",
+        |the other features""",
+    "REST ELSE": """the rest|everything else|all else|anything else|el resto|lo demas
+        |todo lo demas|everything else seems""",
     "EVERYTHING": """everything|anything|todo|all of it""",
     "EXTERNAL": """other websites|other sites|otras webs|otras paginas|marketing site
         |status page|pagina de estado|staging|our network|our own network|our mail gateway

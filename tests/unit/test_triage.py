@@ -610,6 +610,26 @@ def test_connection_errors_every_request_timeouts_and_unended_maintenance_are_th
         expected, subject, body):
     check(expected, subject, body)
 
+
+# --- outages said in other words, and what does not undo them ---------------------------
+
+OUTAGE_WORDING = [
+    # "everything else works" where the service itself is said gone: everything but it
+    case(B, "Platform down",
+         "The platform has been down since 9 for the whole office. We checked our internet "
+         "connection and everything else works fine."),
+    case(B, "Sistema caído",
+         "El sistema está caído desde las 9 para toda la oficina. Ya revisamos el internet "
+         "y todo lo demás funciona bien."),
+    case(M, "Search broken",
+         "Search returns nothing for anyone since this morning. Everything else works fine."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", OUTAGE_WORDING)
+def test_outages_in_other_words_stay_outages(expected, subject, body):
+    check(expected, subject, body)
+
 # --- for whom: places; what still works: between drops; when: dates, parentheses ---
 
 SCOPE_AND_TIME = [
@@ -783,7 +803,7 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
              "THANKS", "RETRACT", "SIGNING", "PARTICLE", "NET", "TIMEOUT", "MAINT", "STILL",
-             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE"}
+             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE", "ELSE"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
     used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
