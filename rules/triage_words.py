@@ -8,10 +8,9 @@ phrase). Phrases match whole words, longest first, so "mobile app" wins over "ap
 each concept on purpose: a concept with only English words shows at a glance.
 
 things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS getting in;
-          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest" (ELSE:
-          of what, not said: "everything else works" is the service up only where what
-          fails is in it);
-          EVERYTHING; MAINT maintenance (with STILL, said of now: the service is
+          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest"
+          (ELSE: of what is not said, so "everything else works" does not say the service
+          is up); EVERYTHING; MAINT maintenance (with STILL, said of now: the service is
           unavailable); EXTERNAL not ours ("other websites", "our network"); ROUTE a way
           documents come in (API, import, scanner); F:<name> a non-critical feature,
           <name> is what agents are told (search, OCR, previews, ...)
@@ -92,6 +91,10 @@ PHRASES: dict[str, str] = {
         |status page|pagina de estado|staging|our network|our own network|our mail gateway
         |mail gateway|nuestra red|nuestra pasarela|our idp|identity provider
         |proveedor de identidad|accounting system|programa de contabilidad|uptime monitor
+        |el resto de paginas|el resto de las paginas|las demas paginas|los demas sitios
+        |otros sitios web|other services|other cloud services|other online tools
+        |otros servicios|el resto de servicios|el resto de los servicios|los demas servicios
+        |servicios en la nube|cloud services|other saas tools
         |monitoring|monitorizacion|our proxy|nuestro proxy|el resto de paginas web
         |el resto de webs|el resto de las webs|las demas webs|las demas paginas web
         |otras paginas web|other web pages|every other site|every other website

@@ -623,6 +623,13 @@ OUTAGE_WORDING = [
          "y todo lo demás funciona bien."),
     case(M, "Search broken",
          "Search returns nothing for anyone since this morning. Everything else works fine."),
+    # a "nobody" goes on after words in parentheses; other sites and services are not ours
+    case(B, "Can't open it",
+         "Since noon none of us (we are 12) can load the platform, and the app says there "
+         "is no connection to the server. All our other cloud services work fine."),
+    case(B, "No podemos entrar",
+         "Desde el mediodía ninguno de nosotros (somos 12) consigue abrir la plataforma; la "
+         'web da "No se puede acceder a este sitio". El resto de páginas funcionan bien.'),
 ]
 
 
