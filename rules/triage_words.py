@@ -183,7 +183,8 @@ PHRASES: dict[str, str] = {
         |accede|conectar|conectan|usar|llegar|llegamos|entrar en la|entrar en el|entrar al
         |entrar a la|entrar en su|entrar en nuestra|entrar en nuestro|acceder a la
         |acceder al|acceder a su|get into the|access the|log into the|log in to the
-        |sign into the|sign in to the|entrar a|entrar en""",
+        |sign into the|sign in to the|entrar a|entrar en|get onto|get onto the|ingresar a
+        |ingresar al|ingresar en|ingresa a|ingresan a|ingresamos a""",
     # ---- states
     "DOWN PARTICLE": """down""",
     "DOWN": """offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
@@ -191,7 +192,10 @@ PHRASES: dict[str, str] = {
         |fuera de servicio|sin servicio|bad gateway|gateway time-out|gateway timeout
         |service unavailable|service temporarily unavailable|servicio no disponible|502|503
         |504|no connection|no conection|sin conexion
-        |tiempo de espera agotado|se ha agotado el tiempo|tenant not found|not there
+        |tiempo de espera agotado|se ha agotado el tiempo|se agoto el tiempo
+        |agoto el tiempo de espera|tenant not found|site not found|website not found
+        |workspace not found|instance not found|sitio no encontrado|no se encuentra el sitio
+        |full outage|complete outage|caida completa|not there
         |maintenance page|pagina de mantenimiento|be back soon|volvemos enseguida
         |be back shortly|back shortly|volveremos en breve|volvemos en breve
         |volveremos enseguida|down for maintenance|cerrado por mantenimiento
@@ -210,11 +214,15 @@ PHRASES: dict[str, str] = {
         |not resolve|no longer resolves|does not resolve|doesn't resolve
         |no se puede acceder a este sitio|no se puede acceder al sitio|conexion segura fallida
         |conexion rechazada|ha rechazado la conexion|se ha rechazado la conexion
-        |se ha restablecido la conexion|error de dns|dominio inexistente|no resuelve""",
+        |se ha restablecido la conexion|error de dns|dominio inexistente|no resuelve
+        |tiempo de espera de la conexion|se agoto el tiempo de espera de la conexion
+        |se ha agotado el tiempo de espera de la conexion|la conexion ha caducado
+        |la conexion ha expirado""",
     "FAIL TIMEOUT": """times out|timed out|time out|timeout|timeouts|took too long to respond
         |takes too long to respond|taking too long to respond|tarda demasiado en responder
         |tardo demasiado en responder|tardado demasiado en responder""",
-    "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
+    "UNAVAIL": """unavailable|not available|no disponible|no esta disponible|indisponible
+        |falta de disponibilidad|lack of availability|indisponibilidad
         |no estara disponible|temporarily unavailable|no accesible""",
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
         |hangs|hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing

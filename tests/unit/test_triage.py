@@ -630,6 +630,31 @@ OUTAGE_WORDING = [
     case(B, "No podemos entrar",
          "Desde el mediodía ninguno de nosotros (somos 12) consigue abrir la plataforma; la "
          'web da "No se puede acceder a este sitio". El resto de páginas funcionan bien.'),
+    # getting onto the service, "ingresar a" it: reaching it
+    case(B, "system",
+         "cant get onto the system from anywhere since 8, nobody in the office can either."),
+    case(B, "no entramos",
+         "Desde las 8 ninguno de los usuarios puede ingresar a la plataforma, desde ningún "
+         "equipo."),
+    # the site itself not found, a full outage, a lack of availability
+    case(B, "Site not found",
+         'Since lunchtime our workspace address returns "404 - Site not found" for all of us.'),
+    case(B, "Sitio no encontrado",
+         "Desde el mediodía la dirección de nuestro espacio devuelve \"404 - Sitio no "
+         'encontrado" a todos.'),
+    case(B, "Full outage",
+         "We are seeing a full outage of our instance since 06:50 for everyone."),
+    case(B, "Availability",
+         "Lack of availability of the service for all our users since 7:45."),
+    case(B, "Disponibilidad",
+         "Falta de disponibilidad del servicio para todos nuestros usuarios desde las 7:45."),
+    # the browser's connection timeout, in Spanish too: the site, whatever was asked for
+    case(B, "Browser",
+         'Since 8 the browser says "The connection has timed out" when we log in, for all '
+         "of us."),
+    case(B, "Navegador",
+         'Desde las 8 el navegador dice "Se agotó el tiempo de espera de la conexión" al '
+         "entrar, a todos."),
 ]
 
 
