@@ -162,7 +162,8 @@ _OTHER_THAN_DOCS = frozenset({"BROWSE", "SVC", "PAGE", "LOGINPAGE"})
 # unreachable (503 on every page)" is as old as the rest
 _WHEN_SAID = frozenset({"PAST", "SINCE", "HYPO", "EXTERNAL"})
 _WHOLE = frozenset({"SVC", "PAGE", "LOGINPAGE", "ALL", "TOTAL"})  # the service, for all
-_WISHED = frozenset({"WISH", "REQUEST", "HYPO"})  # a recovery asked for, not said
+# a recovery asked for or awaited, not said: "we need it back", "call me when it's back"
+_WISHED = frozenset({"WISH", "REQUEST", "HYPO", "WHEN"})
 
 
 def _gather(mail: _Mail, text: str) -> None:
@@ -184,7 +185,8 @@ def _gather(mail: _Mail, text: str) -> None:
             tags |= before[1]
         before = (c.sentence, tags & _DOC_ACTIONS)
         if "RECOVER" in tags and (c.sentence in questions or not _WISHED.isdisjoint(tags)):
-            # "when can we expect to work again?", "we really need it back": not back yet
+            # "when can we expect to work again?", "we really need it back", "tell us when
+            # it is back": not back yet
             tags = tags - {"RECOVER"}
         if not _SPEECH.isdisjoint(tags):
             mail.marks |= tags & _SPEECH

@@ -655,6 +655,14 @@ OUTAGE_WORDING = [
     case(B, "Navegador",
          'Desde las 8 el navegador dice "Se agotó el tiempo de espera de la conexión" al '
          "entrar, a todos."),
+    # a recovery awaited ("call me when it's back") is not said (Spanish says it in the
+    # subjunctive, which is no recovery phrase)
+    case(B, "SITE DOWN",
+         "Our site has been down since 8:15 for everyone in both offices. Call me when it's "
+         "back."),
+    case(B, "WEB CAÍDA",
+         "La web está caída desde las 8:15 para todos en las dos oficinas. Llamadme cuando "
+         "vuelva a funcionar."),
 ]
 
 
