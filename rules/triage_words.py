@@ -38,6 +38,8 @@ clause    PAST (an old, resolved incident, and what is asked after one: an incid
           HOWTO REQUEST SUGGEST THANKS; WISH (need, hope: a recovery wished for is not
           said); WHEN (what works "when we go in" is when the fault shows, not a
           mitigation); "-" phrases only keep their words from being read otherwise
+          ("same as last month" compares with an old incident, it is not one; "ha vuelto a
+          pasar" is the fault again, not the service back)
 
 COMPOSED and GENDERED, at the end, add phrases built from parts.
 """
@@ -369,7 +371,13 @@ PHRASES: dict[str, str] = {
         |por nuestra parte|de nuestro lado|por nuestro lado|looks fine|seems fine|looks ok
         |seems ok|looks normal|seems to work|parece que va bien|parece que funciona
         |aparentemente|drop down|dropdown|scroll down|narrow down|write down|track down
-        |let down|let us down|further down|down below|upside down|down arrow""",
+        |let down|let us down|further down|down below|upside down|down arrow
+        |same as last week|same as last month|same as last time|like last week|like last month
+        |like last time|just like last week|just like last month|just like last time
+        |igual que la semana pasada|igual que el mes pasado|igual que la ultima vez
+        |como la semana pasada|como el mes pasado|como la ultima vez|como la otra vez
+        |ha vuelto a pasar|ha vuelto a ocurrir|ha vuelto a suceder|vuelve a pasar
+        |vuelve a ocurrir""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",

@@ -663,6 +663,13 @@ OUTAGE_WORDING = [
     case(B, "WEB CAÍDA",
          "La web está caída desde las 8:15 para todos en las dos oficinas. Llamadme cuando "
          "vuelva a funcionar."),
+    # "same as last month" compares with an old outage: the one said is of now
+    case(B, "Again",
+         'It\'s happened again. Same as last month: "Service Unavailable" on every page for '
+         "everyone, starting 09:40 today."),
+    case(B, "Otra vez",
+         'Ha vuelto a pasar. Igual que el mes pasado: "Servicio no disponible" en todas las '
+         "páginas para todos, desde las 9:40 de hoy."),
 ]
 
 
