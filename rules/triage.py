@@ -77,8 +77,10 @@ def _gone(c: Clause, bad: set[str], first: str) -> bool:
         bad & {"DOWN", "NOLOAD", "REACH", "HANG"}
         # "the platform is not available / doesn't work / doesn't open"
         or (bad & {"UNAVAIL", "NOTWORK", "OPEN"} and "SVC" in tags)
-        # "every page gives an error"
-        or (first == "PAGE" and "TOTAL" in tags and bad & {"FAIL", "NOTWORK"})
+        # "every page gives an error", "an error whatever you click" (not "every page of
+        # the reports tab")
+        or (first == "PAGE" and "TOTAL" in tags and bad & {"FAIL", "NOTWORK"}
+            and not c.feature)
         # "every request to the site returns HTTP 500", "the web app and the API all time
         # out": an error of every address, or a timeout, of the service with nothing in it
         # named

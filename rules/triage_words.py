@@ -57,7 +57,7 @@ PHRASES: dict[str, str] = {
         |web de documentos|web de los documentos|host|the whole system|todo el sistema|docsuite
         |athento""",
     "PAGE": """page|pages|home page|homepage|home screen|pagina|paginas|screen|pantalla|url
-        |urls|link|links|tab|pestana""",
+        |urls|link|links|tab|pestana|enlace|enlaces""",
     "LOGINPAGE": """login page|login screen|login form|log in page|sign in page|sign-in page
         |pantalla de acceso|pagina de acceso|formulario de acceso|la de acceso
         |pantalla de inicio de sesion|pagina de inicio de sesion|la de inicio de sesion
@@ -456,6 +456,14 @@ PHRASES: dict[str, str] = {
         |vemos los documentos|we see the documents""",
     "NEG TOTAL PAGE": """no page|no pages|ninguna pagina|not a single page|ni una pagina
         |not one page""",
+    "TOTAL PAGE": """whatever you click|whatever we click|whatever i click|wherever you click
+        |wherever we click|wherever i click|anything you click|anything we click
+        |anything i click|no matter what you click|no matter what we click
+        |no matter where you click|no matter where we click|whatever page|whichever page
+        |every click|pinches donde pinches|pinchemos donde pinchemos|pinche donde pinche
+        |hagas clic donde hagas clic|hagamos clic donde hagamos clic|da igual donde pinches
+        |da igual donde pinchemos|da igual donde hagas clic|da igual lo que pinches
+        |pinches lo que pinches|cualquier cosa que pinches|cualquier enlace|cada clic""",
     "NEG TOTAL DOC": """no document|no documents|no file|no files|no new documents
         |ningun documento|ningun doc|ningun expediente|ningun fichero|ni un documento
         |not a single document|no doc|no docs""",

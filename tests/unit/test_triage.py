@@ -670,6 +670,17 @@ OUTAGE_WORDING = [
     case(B, "Otra vez",
          'Ha vuelto a pasar. Igual que el mes pasado: "Servicio no disponible" en todas las '
          "páginas para todos, desde las 9:40 de hoy."),
+    # an error whatever one clicks is every page; of a feature's tab, that feature
+    case(B, "the documents website is broken",
+         'hi, the documents website is broken, it just says "Error 500 Internal Server '
+         'Error" whatever you click, even the front page. same for everybody at the shop.'),
+    case(B, "la web de documentos no va",
+         'hola, la web de documentos está rota, sale "Error 500 Internal Server Error" '
+         "pinches donde pinches, incluso en la portada. Nos pasa a todos en la tienda."),
+    case(M, "Reports",
+         "In the reports tab, whatever you click gives an error. The rest works."),
+    case(M, "Informes",
+         "En la pestaña de informes, pinches donde pinches sale un error, para todos."),
 ]
 
 
