@@ -356,6 +356,8 @@ PHRASES: dict[str, str] = {
         |everybody in|todo el personal de|our users|nuestros usuarios|our staff
         |our employees|nuestros empleados|nuestro personal|los usuarios|the users
         |every one of|each one of|cada uno de|cada una de|todos y cada uno|for us|just us
+        |all # of us|all # of them|the # of us|all # of our|both of us|a los # nos
+        |los # que somos|las # que somos|todos los # que somos|los # de la oficina
         |only us|para nosotros|a nosotros""",
     # ---- phrases that only keep their words from being read as something else
     "-": """as well|set up|sign up|up to|thanks again|not only|not just|no rush|no hurry

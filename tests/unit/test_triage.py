@@ -681,6 +681,13 @@ OUTAGE_WORDING = [
          "In the reports tab, whatever you click gives an error. The rest works."),
     case(M, "Informes",
          "En la pestaña de informes, pinches donde pinches sale un error, para todos."),
+    # "all 18 of us", "a los 18 nos pasa": everyone, over the writer's first "just me"
+    case(B, "Probably just me but...",
+         "This is probably just me, but the site won't load this morning, the tab spins. "
+         "Update: it's not just me, all 18 of us get the same."),
+    case(B, "Seguramente soy solo yo",
+         "Seguramente es solo a mí, pero la web no carga esta mañana, se queda pensando. "
+         "Actualización: no es solo a mí, a los 18 nos pasa lo mismo."),
 ]
 
 
