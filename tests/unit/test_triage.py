@@ -688,6 +688,15 @@ OUTAGE_WORDING = [
     case(B, "Seguramente soy solo yo",
          "Seguramente es solo a mí, pero la web no carga esta mañana, se queda pensando. "
          "Actualización: no es solo a mí, a los 18 nos pasa lo mismo."),
+    # a fault from any network is the service's, for all, whoever else is named
+    case(B, "Timeouts from all networks",
+         "Connections to our instance time out from any network since 06:50. One of our "
+         "users first thought it was his laptop."),
+    case(B, "Tiempos de espera desde cualquier red",
+         "Las conexiones a nuestra instancia dan tiempo de espera agotado desde cualquier red "
+         "desde las 6:50. Uno de nuestros usuarios pensó primero que era su portátil."),
+    case(M, "Login",
+         "I can't log in from any device since this morning; my colleagues are fine."),
 ]
 
 
