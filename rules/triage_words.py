@@ -134,7 +134,9 @@ PHRASES: dict[str, str] = {
     "LOC": """office|offices|branch|branches|head office|headquarters|hq|home|from home
         |at home|working from home|home office|oficina|oficinas|sucursal|sucursales|sede
         |sedes|delegacion|delegaciones|matriz|oficina central|casa|desde casa|en casa
-        |teletrabajo""",
+        |teletrabajo|remotely|working remotely|remote users|remote workers
+        |remote staff|teletrabajando|teletrabajan|teletrabajamos|en remoto|trabajando en remoto
+        |trabajan en remoto""",
     "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
         |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
@@ -301,6 +303,8 @@ PHRASES: dict[str, str] = {
         |todo el despacho detenido|detenido|detenidos|paralizados|paralizada
         |back office is stopped|equipo de operaciones esta parado|paralizado""",
     "NOFAULT": """nothing broken|nothing is broken|everything is working|everything works
+        |everything working|everything working fine|everything working well
+        |everything is running fine|todo funcionando|todo esta funcionando
         |everything is working well|everything is working fine|all good|no hay nada roto
         |todo funciona|todo funciona bien|todo ha funcionado bien|everything has worked fine
         |quedo todo|confirmed|confirmado|not a fault|no fault|not a bug|no es un fallo

@@ -697,6 +697,21 @@ OUTAGE_WORDING = [
          "desde las 6:50. Uno de nuestros usuarios pensó primero que era su portátil."),
     case(M, "Login",
          "I can't log in from any device since this morning; my colleagues are fine."),
+    # those working remotely are a place where it works: the office's users, not everyone
+    case(M, "Lyon office can't reach the platform",
+         "Our Lyon branch cannot reach the platform since this morning, the connection times "
+         "out. Our head office and everyone working remotely are fine."),
+    case(M, "La oficina de Valencia no entra",
+         "Desde esta mañana la oficina de Valencia no consigue entrar a la plataforma, la "
+         "conexión acaba dando error. En Madrid y quienes están teletrabajando entran sin "
+         "problema."),
+    # "everything's working fine today": the question about a maintenance asks, it reports not
+    case(T, "Down?",
+         "Will the platform be down during the planned maintenance on Saturday? "
+         "Everything's working fine today, just planning ahead."),
+    case(T, "¿Caída?",
+         "¿Estará caída la plataforma durante el mantenimiento del sábado? Hoy todo "
+         "funcionando, solo queremos planificar."),
 ]
 
 
