@@ -231,7 +231,8 @@ def _works(works: set[str], c: Clause) -> None:
         works.add("between")  # "in between the service is usable": not that it is up
         return
     if tags & (_IN_APP_ELSE if "ELSE" in tags else _IN_APP) or c.feature:
-        # "everything else works" where the service itself is said gone: everything but it
+        # not "everything else works", which does not say of what: where the service
+        # itself is said gone, it is everything but the service
         works.add("up")
     if "REST" in tags:
         works.add("rest")

@@ -5,9 +5,10 @@ into clauses, each with the things it names and what it says is broken or works.
 "nobody", which also says ALL); "the folder list loads" has LOAD in `good`. A "not"
 turns the first state or action within a few words after it ("stopped" and "sin" are
 nots too: "stopped loading"); "nobody", "neither" and "don't think" turn everything to
-the clause's end; "can" passes a "not" on; "nothing" right after a state turns it ("we
-can open nothing"). A quoted message says what failed, but the clause's own words say
-what is affected; "from search results" says where from, not what fails.
+the clause's end, over words in parentheses ("nobody (we are 25) can open it"); "can"
+passes a "not" on; "nothing" right after a state turns it ("we can open nothing"). A
+quoted message says what failed, but the clause's own words say what is affected; "from
+search results" says where from, not what fails.
 """
 
 from __future__ import annotations

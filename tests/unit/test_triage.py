@@ -705,7 +705,7 @@ OUTAGE_WORDING = [
          "Desde esta mañana la oficina de Valencia no consigue entrar a la plataforma, la "
          "conexión acaba dando error. En Madrid y quienes están teletrabajando entran sin "
          "problema."),
-    # "everything's working fine today": the question about a maintenance asks, it reports not
+    # "everything's working fine today": a question about a maintenance, no fault now
     case(T, "Down?",
          "Will the platform be down during the planned maintenance on Saturday? "
          "Everything's working fine today, just planning ahead."),
