@@ -29,6 +29,7 @@ _SPEECH = frozenset({"PAST", "HOWTO", "REQUEST", "SUGGEST", "THANKS", "FORGOT", 
                      "LOWIMPACT", "RECOVER", "RETRACT"})
 _IN_APP = frozenset({"SVC", "PAGE", "LOGINPAGE", "ACCESS", "DOC", "BROWSE", "REST", "CREATE",
                      "READ", "OPEN", "ROUTE"})
+_IN_APP_ELSE = _IN_APP - {"REST"}  # "everything else works": not said of what
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def _scope_of(c: Clause) -> str:
         return "some"
     if "ALL" in c.tags or "OTHERS" in c.tags:
         return "all"
+    if {"EVERYWHERE", "TOTAL"} <= c.tags and "ME" not in c.tags:
+        return "all"  # "timeouts from all networks": not one machine's or office's fault
     return ""
 
 
@@ -76,8 +79,10 @@ def _gone(c: Clause, bad: set[str], first: str) -> bool:
         bad & {"DOWN", "NOLOAD", "REACH", "HANG"}
         # "the platform is not available / doesn't work / doesn't open"
         or (bad & {"UNAVAIL", "NOTWORK", "OPEN"} and "SVC" in tags)
-        # "every page gives an error"
-        or (first == "PAGE" and "TOTAL" in tags and bad & {"FAIL", "NOTWORK"})
+        # "every page gives an error", "an error whatever you click" (not "every page of
+        # the reports tab")
+        or (first == "PAGE" and "TOTAL" in tags and bad & {"FAIL", "NOTWORK"}
+            and not c.feature)
         # "every request to the site returns HTTP 500", "the web app and the API all time
         # out": an error of every address, or a timeout, of the service with nothing in it
         # named
@@ -161,7 +166,8 @@ _OTHER_THAN_DOCS = frozenset({"BROWSE", "SVC", "PAGE", "LOGINPAGE"})
 # unreachable (503 on every page)" is as old as the rest
 _WHEN_SAID = frozenset({"PAST", "SINCE", "HYPO", "EXTERNAL"})
 _WHOLE = frozenset({"SVC", "PAGE", "LOGINPAGE", "ALL", "TOTAL"})  # the service, for all
-_WISHED = frozenset({"WISH", "REQUEST", "HYPO"})  # a recovery asked for, not said
+# a recovery asked for or awaited, not said: "we need it back", "call me when it's back"
+_WISHED = frozenset({"WISH", "REQUEST", "HYPO", "WHEN"})
 
 
 def _gather(mail: _Mail, text: str) -> list[str]:
@@ -183,7 +189,8 @@ def _gather(mail: _Mail, text: str) -> list[str]:
             tags |= before[1]
         before = (c.sentence, tags & _DOC_ACTIONS)
         if "RECOVER" in tags and (c.sentence in questions or not _WISHED.isdisjoint(tags)):
-            # "when can we expect to work again?", "we really need it back": not back yet
+            # "when can we expect to work again?", "we really need it back", "tell us when
+            # it is back": not back yet
             tags = tags - {"RECOVER"}
         if not _SPEECH.isdisjoint(tags):
             mail.marks |= tags & _SPEECH
@@ -228,7 +235,9 @@ def _works(works: set[str], c: Clause) -> None:
     if "BETWEEN" in tags:
         works.add("between")  # "in between the service is usable": not that it is up
         return
-    if tags & _IN_APP or c.feature:
+    if tags & (_IN_APP_ELSE if "ELSE" in tags else _IN_APP) or c.feature:
+        # not "everything else works", which does not say of what: where the service
+        # itself is said gone, it is everything but the service
         works.add("up")
     if "REST" in tags:
         works.add("rest")

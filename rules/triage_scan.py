@@ -5,9 +5,10 @@ into clauses, each with the things it names and what it says is broken or works.
 "nobody", which also says ALL); "the folder list loads" has LOAD in `good`. A "not"
 turns the first state or action within a few words after it ("stopped" and "sin" are
 nots too: "stopped loading"); "nobody", "neither" and "don't think" turn everything to
-the clause's end; "can" passes a "not" on; "nothing" right after a state turns it ("we
-can open nothing"). A quoted message says what failed, but the clause's own words say
-what is affected; "from search results" says where from, not what fails.
+the clause's end, over words in parentheses ("nobody (we are 25) can open it"); "can"
+passes a "not" on; "nothing" right after a state turns it ("we can open nothing"). A
+quoted message says what failed, but the clause's own words say what is affected; "from
+search results" says where from, not what fails.
 """
 
 from __future__ import annotations
@@ -204,6 +205,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     quote_at = paren_quotes = 0
     questions: set[int] = set()
     sentence, neg_until, neg_all = 0, -1, False
+    held = (-1, False)  # the "not" said before the parentheses now open
     last: tuple | None = None  # the last states said, for "open nothing"
     head = modifier = None  # the last service or list noun; the last document noun
     n, skip_to = len(toks), 0
@@ -267,9 +269,13 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             if tok == "(" and outer is None:
                 outer, cur = cur, Clause(sentence=sentence, start=i + 1)
                 cur.host = outer
+                held = neg_until, neg_all
             elif tok == ")" and outer is not None:
                 out.append(_settle(cur))
                 cur, outer = outer, None
+                # "nobody (there are 25 of us) can open it": the "not" goes on after them
+                neg_until, neg_all = held
+                continue
             elif (cur.tags or cur.quoted) and (tok != "," or cur.bad or cur.good or cur.quoted):
                 out.append(_settle(cur))
                 cur = Clause(sentence=sentence, start=i + 1)

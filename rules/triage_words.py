@@ -8,8 +8,9 @@ phrase). Phrases match whole words, longest first, so "mobile app" wins over "ap
 each concept on purpose: a concept with only English words shows at a glance.
 
 things    SVC the service as a whole; PAGE a page (weaker); LOGINPAGE; ACCESS getting in;
-          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest";
-          EVERYTHING; MAINT maintenance (with STILL, said of now: the service is
+          DOC documents and files; BROWSE folders, lists, the dashboard; REST "the rest"
+          (ELSE: of what is not said, so "everything else works" does not say the service
+          is up); EVERYTHING; MAINT maintenance (with STILL, said of now: the service is
           unavailable); EXTERNAL not ours ("other websites", "our network"); ROUTE a way
           documents come in (API, import, scanner); F:<name> a non-critical feature,
           <name> is what agents are told (search, OCR, previews, ...)
@@ -39,6 +40,8 @@ clause    PAST (an old, resolved incident, and what is asked after one: an incid
           HOWTO REQUEST SUGGEST THANKS; WISH (need, hope: a recovery wished for is not
           said); WHEN (what works "when we go in" is when the fault shows, not a
           mitigation); "-" phrases only keep their words from being read otherwise
+          ("same as last month" compares with an old incident, it is not one; "ha vuelto a
+          pasar" is the fault again, not the service back)
 
 COMPOSED and GENDERED, at the end, add phrases built from parts.
 """
@@ -56,7 +59,7 @@ PHRASES: dict[str, str] = {
         |web de documentos|web de los documentos|host|the whole system|todo el sistema|docsuite
         |athento""",
     "PAGE": """page|pages|home page|homepage|home screen|pagina|paginas|screen|pantalla|url
-        |urls|link|links|tab|pestana""",
+        |urls|link|links|tab|pestana|enlace|enlaces""",
     "LOGINPAGE": """login page|login screen|login form|log in page|sign in page|sign-in page
         |pantalla de acceso|pagina de acceso|formulario de acceso|la de acceso
         |pantalla de inicio de sesion|pagina de inicio de sesion|la de inicio de sesion
@@ -82,17 +85,23 @@ PHRASES: dict[str, str] = {
     "BROWSE": """folder|folders|folder list|folder lists|folder tree|list of files|file list
         |browse|browsing|navigate|navigating|dashboard|tasks|matters|metadata|carpeta|carpetas
         |lista de archivos|lista de ficheros|navegar|panel|metadatos|tareas|arbol de carpetas""",
-    "REST": """the rest|everything else|all else|anything else|other parts|rest of the app
+    "REST": """other parts|rest of the app
         |rest of the application|rest of the site|rest of the platform|rest of the service
-        |rest of the system|el resto|lo demas|todo lo demas|resto de la aplicacion
+        |rest of the system|resto de la aplicacion
         |resto de la web|resto de la plataforma|nothing else is affected|nothing else affected
         |other modules|otros modulos|other features|otras funciones|el resto de funciones
-        |everything else seems|the other features""",
+        |the other features""",
+    "REST ELSE": """the rest|everything else|all else|anything else|el resto|lo demas
+        |todo lo demas|everything else seems""",
     "EVERYTHING": """everything|anything|todo|all of it""",
     "EXTERNAL": """other websites|other sites|otras webs|otras paginas|marketing site
         |status page|pagina de estado|staging|our network|our own network|our mail gateway
         |mail gateway|nuestra red|nuestra pasarela|our idp|identity provider
         |proveedor de identidad|accounting system|programa de contabilidad|uptime monitor
+        |el resto de paginas|el resto de las paginas|las demas paginas|los demas sitios
+        |otros sitios web|other services|other cloud services|other online tools
+        |otros servicios|el resto de servicios|el resto de los servicios|los demas servicios
+        |servicios en la nube|cloud services|other saas tools
         |monitoring|monitorizacion|our proxy|nuestro proxy|el resto de paginas web
         |el resto de webs|el resto de las webs|las demas webs|las demas paginas web
         |otras paginas web|other web pages|every other site|every other website
@@ -130,7 +139,9 @@ PHRASES: dict[str, str] = {
     "LOC": """office|offices|branch|branches|head office|headquarters|hq|home|from home
         |at home|working from home|home office|oficina|oficinas|sucursal|sucursales|sede
         |sedes|delegacion|delegaciones|matriz|oficina central|casa|desde casa|en casa
-        |teletrabajo""",
+        |teletrabajo|remotely|working remotely|remote users|remote workers
+        |remote staff|teletrabajando|teletrabajan|teletrabajamos|en remoto|trabajando en remoto
+        |trabajan en remoto""",
     "ROUTE": """api|rest api|api key|integration|integracion|erp|import|imports|importing
         |import address|import folder|mail intake|mail-in|e mail import|scanner|scanner station
         |batch|nightly batch|lote|escaner|importacion|entrada por correo|via the api
@@ -193,7 +204,8 @@ PHRASES: dict[str, str] = {
         |entrar a la|entrar en su|entrar en nuestra|entrar en nuestro|acceder a la
         |acceder al|acceder a su|get into the|access the|log into the|log in to the
         |sign into the|sign in to the|entrar a|entrar en|llega a la|llegan a la|llega al
-        |llegan al|llegamos al|llegamos a la|llegaron a la""",
+        |llegan al|llegamos al|llegamos a la|llegaron a la|get onto|get onto the|ingresar a
+        |ingresar al|ingresar en|ingresa a|ingresan a|ingresamos a""",
     # ---- states
     "DOWN PARTICLE": """down""",
     "DOWN": """offline|unreachable|inaccessible|inaccesible|unresponsive|outage now
@@ -201,7 +213,10 @@ PHRASES: dict[str, str] = {
         |fuera de servicio|sin servicio|bad gateway|gateway time-out|gateway timeout
         |service unavailable|service temporarily unavailable|servicio no disponible|502|503
         |504|no connection|no conection|sin conexion
-        |tiempo de espera agotado|se ha agotado el tiempo|tenant not found|not there
+        |tiempo de espera agotado|se ha agotado el tiempo|se agoto el tiempo
+        |agoto el tiempo de espera|tenant not found|site not found|website not found
+        |workspace not found|instance not found|sitio no encontrado|no se encuentra el sitio
+        |full outage|complete outage|caida completa|not there
         |maintenance page|pagina de mantenimiento|be back soon|volvemos enseguida
         |be back shortly|back shortly|volveremos en breve|volvemos en breve
         |volveremos enseguida|down for maintenance|cerrado por mantenimiento
@@ -220,11 +235,15 @@ PHRASES: dict[str, str] = {
         |not resolve|no longer resolves|does not resolve|doesn't resolve
         |no se puede acceder a este sitio|no se puede acceder al sitio|conexion segura fallida
         |conexion rechazada|ha rechazado la conexion|se ha rechazado la conexion
-        |se ha restablecido la conexion|error de dns|dominio inexistente|no resuelve""",
+        |se ha restablecido la conexion|error de dns|dominio inexistente|no resuelve
+        |tiempo de espera de la conexion|se agoto el tiempo de espera de la conexion
+        |se ha agotado el tiempo de espera de la conexion|la conexion ha caducado
+        |la conexion ha expirado""",
     "FAIL TIMEOUT": """times out|timed out|time out|timeout|timeouts|took too long to respond
         |takes too long to respond|taking too long to respond|tarda demasiado en responder
         |tardo demasiado en responder|tardado demasiado en responder""",
-    "UNAVAIL": """unavailable|not available|no disponible|no esta disponible
+    "UNAVAIL": """unavailable|not available|no disponible|no esta disponible|indisponible
+        |falta de disponibilidad|lack of availability|indisponibilidad
         |no estara disponible|temporarily unavailable|no accesible""",
     "FAIL": """fail|fails|failed|failing|failure|error|errors|broken|crash|crashes|crashed
         |hangs|hang|stuck|spins|spin|spinning|blank|empty|0 byte|0-byte|0 kb|0 bytes|missing
@@ -307,6 +326,8 @@ PHRASES: dict[str, str] = {
         |todo el despacho detenido|detenido|detenidos|paralizados|paralizada
         |back office is stopped|equipo de operaciones esta parado|paralizado""",
     "NOFAULT": """nothing broken|nothing is broken|everything is working|everything works
+        |everything working|everything working fine|everything working well
+        |everything is running fine|todo funcionando|todo esta funcionando
         |everything is working well|everything is working fine|all good|no hay nada roto
         |todo funciona|todo funciona bien|todo ha funcionado bien|everything has worked fine
         |quedo todo|confirmed|confirmado|not a fault|no fault|not a bug|no es un fallo
@@ -363,6 +384,8 @@ PHRASES: dict[str, str] = {
         |everybody in|todo el personal de|our users|nuestros usuarios|our staff
         |our employees|nuestros empleados|nuestro personal|los usuarios|the users
         |every one of|each one of|cada uno de|cada una de|todos y cada uno|for us|just us
+        |all # of us|all # of them|the # of us|all # of our|both of us|a los # nos
+        |los # que somos|las # que somos|todos los # que somos|los # de la oficina
         |only us|para nosotros|a nosotros""",
     # ---- phrases that only keep their words from being read as something else
     "-": """as well|set up|sign up|up to|thanks again|not only|not just|no rush|no hurry
@@ -383,7 +406,13 @@ PHRASES: dict[str, str] = {
         |stops us working normally|prevents us from working|prevents us from working normally
         |keeps us from working|nos impide trabajar|nos impide trabajar con normalidad
         |nos impide trabajar bien|no nos deja trabajar|no nos deja trabajar con normalidad
-        |no nos deja trabajar bien""",
+        |no nos deja trabajar bien
+        |same as last week|same as last month|same as last time|like last week|like last month
+        |like last time|just like last week|just like last month|just like last time
+        |igual que la semana pasada|igual que el mes pasado|igual que la ultima vez
+        |como la semana pasada|como el mes pasado|como la ultima vez|como la otra vez
+        |ha vuelto a pasar|ha vuelto a ocurrir|ha vuelto a suceder|vuelve a pasar
+        |vuelve a ocurrir""",
     "SOME": """some users|some of our users|some of us|a few users|several users
         |# of our # users|# of our #|some people|algunos usuarios|algunos|varios usuarios
         |# de nuestros""",
@@ -462,6 +491,14 @@ PHRASES: dict[str, str] = {
         |vemos los documentos|we see the documents""",
     "NEG TOTAL PAGE": """no page|no pages|ninguna pagina|not a single page|ni una pagina
         |not one page""",
+    "TOTAL PAGE": """whatever you click|whatever we click|whatever i click|wherever you click
+        |wherever we click|wherever i click|anything you click|anything we click
+        |anything i click|no matter what you click|no matter what we click
+        |no matter where you click|no matter where we click|whatever page|whichever page
+        |every click|pinches donde pinches|pinchemos donde pinchemos|pinche donde pinche
+        |hagas clic donde hagas clic|hagamos clic donde hagamos clic|da igual donde pinches
+        |da igual donde pinchemos|da igual donde hagas clic|da igual lo que pinches
+        |pinches lo que pinches|cualquier cosa que pinches|cualquier enlace|cada clic""",
     "NEG TOTAL DOC": """no document|no documents|no file|no files|no new documents
         |ningun documento|ningun doc|ningun expediente|ningun fichero|ni un documento
         |not a single document|no doc|no docs""",

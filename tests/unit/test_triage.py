@@ -738,6 +738,115 @@ def test_connection_errors_every_request_timeouts_and_unended_maintenance_are_th
         expected, subject, body):
     check(expected, subject, body)
 
+
+# --- outages said in other words, and what does not undo them ---------------------------
+
+OUTAGE_WORDING = [
+    # "everything else works" where the service itself is said gone: everything but it
+    case(B, "Platform down",
+         "The platform has been down since 9 for the whole office. We checked our internet "
+         "connection and everything else works fine."),
+    case(B, "Sistema caído",
+         "El sistema está caído desde las 9 para toda la oficina. Ya revisamos el internet "
+         "y todo lo demás funciona bien."),
+    case(M, "Search broken",
+         "Search returns nothing for anyone since this morning. Everything else works fine."),
+    # a "nobody" goes on after words in parentheses; other sites and services are not ours
+    case(B, "Can't open it",
+         "Since noon none of us (we are 12) can load the platform, and the app says there "
+         "is no connection to the server. All our other cloud services work fine."),
+    case(B, "No podemos entrar",
+         "Desde el mediodía ninguno de nosotros (somos 12) consigue abrir la plataforma; la "
+         'web da "No se puede acceder a este sitio". El resto de páginas funcionan bien.'),
+    # getting onto the service, "ingresar a" it: reaching it
+    case(B, "system",
+         "cant get onto the system from anywhere since 8, nobody in the office can either."),
+    case(B, "no entramos",
+         "Desde las 8 ninguno de los usuarios puede ingresar a la plataforma, desde ningún "
+         "equipo."),
+    # the site itself not found, a full outage, a lack of availability
+    case(B, "Site not found",
+         'Since lunchtime our workspace address returns "404 - Site not found" for all of us.'),
+    case(B, "Sitio no encontrado",
+         "Desde el mediodía la dirección de nuestro espacio devuelve \"404 - Sitio no "
+         'encontrado" a todos.'),
+    case(B, "Full outage",
+         "We are seeing a full outage of our instance since 06:50 for everyone."),
+    case(B, "Availability",
+         "Lack of availability of the service for all our users since 7:45."),
+    case(B, "Disponibilidad",
+         "Falta de disponibilidad del servicio para todos nuestros usuarios desde las 7:45."),
+    # the browser's connection timeout, in Spanish too: the site, whatever was asked for
+    case(B, "Browser",
+         'Since 8 the browser says "The connection has timed out" when we log in, for all '
+         "of us."),
+    case(B, "Navegador",
+         'Desde las 8 el navegador dice "Se agotó el tiempo de espera de la conexión" al '
+         "entrar, a todos."),
+    # a recovery awaited ("call me when it's back") is not said (Spanish says it in the
+    # subjunctive, which is no recovery phrase)
+    case(B, "SITE DOWN",
+         "Our site has been down since 8:15 for everyone in both offices. Call me when it's "
+         "back."),
+    case(B, "WEB CAÍDA",
+         "La web está caída desde las 8:15 para todos en las dos oficinas. Llamadme cuando "
+         "vuelva a funcionar."),
+    # "same as last month" compares with an old outage: the one said is of now
+    case(B, "Again",
+         'It\'s happened again. Same as last month: "Service Unavailable" on every page for '
+         "everyone, starting 09:40 today."),
+    case(B, "Otra vez",
+         'Ha vuelto a pasar. Igual que el mes pasado: "Servicio no disponible" en todas las '
+         "páginas para todos, desde las 9:40 de hoy."),
+    # an error whatever one clicks is every page; of a feature's tab, that feature
+    case(B, "the documents website is broken",
+         'hi, the documents website is broken, it just says "Error 500 Internal Server '
+         'Error" whatever you click, even the front page. same for everybody at the shop.'),
+    case(B, "la web de documentos no va",
+         'hola, la web de documentos está rota, sale "Error 500 Internal Server Error" '
+         "pinches donde pinches, incluso en la portada. Nos pasa a todos en la tienda."),
+    case(M, "Reports",
+         "In the reports tab, whatever you click gives an error. The rest works."),
+    case(M, "Informes",
+         "En la pestaña de informes, pinches donde pinches sale un error, para todos."),
+    # "all 18 of us", "a los 18 nos pasa": everyone, over the writer's first "just me"
+    case(B, "Probably just me but...",
+         "This is probably just me, but the site won't load this morning, the tab spins. "
+         "Update: it's not just me, all 18 of us get the same."),
+    case(B, "Seguramente soy solo yo",
+         "Seguramente es solo a mí, pero la web no carga esta mañana, se queda pensando. "
+         "Actualización: no es solo a mí, a los 18 nos pasa lo mismo."),
+    # a fault from any network is the service's, for all, whoever else is named
+    case(B, "Timeouts from all networks",
+         "Connections to our instance time out from any network since 06:50. One of our "
+         "users first thought it was his laptop."),
+    case(B, "Tiempos de espera desde cualquier red",
+         "Las conexiones a nuestra instancia dan tiempo de espera agotado desde cualquier red "
+         "desde las 6:50. Uno de nuestros usuarios pensó primero que era su portátil."),
+    case(M, "Login",
+         "I can't log in from any device since this morning; my colleagues are fine."),
+    # those working remotely are a place where it works: the office's users, not everyone
+    case(M, "Lyon office can't reach the platform",
+         "Our Lyon branch cannot reach the platform since this morning, the connection times "
+         "out. Our head office and everyone working remotely are fine."),
+    case(M, "La oficina de Valencia no entra",
+         "Desde esta mañana la oficina de Valencia no consigue entrar a la plataforma, la "
+         "conexión acaba dando error. En Madrid y quienes están teletrabajando entran sin "
+         "problema."),
+    # "everything's working fine today": a question about a maintenance, no fault now
+    case(T, "Down?",
+         "Will the platform be down during the planned maintenance on Saturday? "
+         "Everything's working fine today, just planning ahead."),
+    case(T, "¿Caída?",
+         "¿Estará caída la plataforma durante el mantenimiento del sábado? Hoy todo "
+         "funcionando, solo queremos planificar."),
+]
+
+
+@pytest.mark.parametrize("expected, subject, body", OUTAGE_WORDING)
+def test_outages_in_other_words_stay_outages(expected, subject, body):
+    check(expected, subject, body)
+
 # --- for whom: places; what still works: between drops; when: dates, parentheses ---
 
 SCOPE_AND_TIME = [
@@ -907,7 +1016,7 @@ def test_the_vocabulary_is_data_whose_tags_the_model_knows():
              "FORGOT", "NEG", "NEGLONG", "ABLE", "NOTABLE", "TOTAL", "ALL", "SOME", "ONE", "ME",
              "OTHERS", "PARTIAL", "PAST", "HYPO", "SINCE", "HOWTO", "REQUEST", "SUGGEST",
              "THANKS", "RETRACT", "SIGNING", "PARTICLE", "NET", "TIMEOUT", "MAINT", "STILL",
-             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE", "OFTEN"}
+             "WISH", "WHEN", "LOC", "BETWEEN", "EVERYWHERE", "OFTEN", "ELSE"}
     used = {t for key in PHRASES if key != "-" and not key.startswith("F:")
             for t in key.split()}
     used |= {t for key, _, _ in COMPOSED for t in key.split()} | {
