@@ -72,6 +72,8 @@ class Wording(Words):
         said = self._reading(text)
         if said is not None:
             return said
+        if triage_reason.learned_parts(text) is not None:
+            return self._("your mail reads like the mails of that level we have handled")
         if self.lang != i18n.SOURCE:
             # a reason worded some other way is English: rather say less than mix languages
             return self._("what your mail describes")
@@ -109,8 +111,20 @@ class Wording(Words):
         definitions' reading piece by piece ("crítica: la creación de documentos falla
         para todos los usuarios; el resto del servicio funciona"). A line worded some other
         way (a configured rule, a tag, the default) stays as intake wrote it."""
+        if self.lang == i18n.SOURCE:
+            return reason
+        learned = triage_reason.learned_parts(reason)
+        if learned is not None:
+            level = self.level(learned["level"])
+            said = (self._("%(level)s (learned from labelled mails: %(cues)s)", level=level,
+                           cues=learned["cues"]) if learned["cues"]
+                    else self._("%(level)s (learned from labelled mails)", level=level))
+            if learned["reading"]:
+                said = self._("%(learned)s; the definitions' reading alone: %(reading)s",
+                              learned=said, reading=self.for_agents(learned["reading"]))
+            return said
         p = triage_reason.parts(reason)
-        if self.lang == i18n.SOURCE or p is None:
+        if p is None:
             return reason
         level = self.level(p["level"])
         if p["level"] == "trivial":
@@ -177,7 +191,7 @@ class Wording(Words):
             "reports": self._("reports"), "workflows": self._("workflows"),
             "e-signature": self._("e-signature"), "the audit log": self._("the audit log"),
             "the mobile app": self._("the mobile app"), "a page": self._("a page"),
-            "a page or panel": self._("a page or panel"),
+            "a page or panel": self._("a page or panel"), "printing": self._("printing"),
             "an integration": self._("an integration"),
         }
 

@@ -87,3 +87,27 @@ def parts(reason: str) -> dict[str, str] | None:
         text += _UNNAMED
     return {"level": m["level"], "what": text, "scope": scope, "still": m["still"] or ""}
 
+
+
+def learned_line(level: str, cues: list[str], reading: str = "") -> str:
+    """The line for a level the learned reading gave where the definitions' differs (or
+    says nothing): 'blocker (learned from labelled mails: "no carga", "nadie");
+    the definitions' reading alone: critical: signing in fails for every user'."""
+    said = ", ".join(f'"{c}"' for c in cues)
+    line = f"{level} (learned from labelled mails: {said})" if said else \
+        f"{level} (learned from labelled mails)"
+    return f"{line}; the definitions' reading alone: {reading}" if reading else line
+
+
+_LEARNED = re.compile(r"(?P<level>blocker|critical|major|trivial) \(learned from labelled "
+                      r"mails(?:: (?P<cues>.*?))?\)(?:; the definitions' reading alone: "
+                      r"(?P<reading>.+))?")
+
+
+def learned_parts(reason: str) -> dict[str, str] | None:
+    """The pieces of a `learned_line` (level, cues as written, the reading's line); None
+    for any other reason."""
+    m = _LEARNED.fullmatch(reason)
+    if not m:
+        return None
+    return {"level": m["level"], "cues": m["cues"] or "", "reading": m["reading"] or ""}

@@ -1,12 +1,20 @@
 """The definitions' reading of a mail (rules/triage.py), one feature at a time, each with a
-real-looking mail in English and in Spanish: what is affected, for whom, what still works."""
+real-looking mail in English and in Spanish: what is affected, for whom, what still works.
+
+The reading is tested alone here (`learned=False`): it is what the reason line, `intakebot
+severity --json` and the acknowledgement say of a mail. How it is weighed with the learned
+reading is tested in test_severity_learned.py."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
+from rules import severity
 from rules.plans import Severity
-from rules.severity import infer
+
+infer = partial(severity.infer, learned=False)
 
 B, C, M, T = Severity.BLOCKER, Severity.CRITICAL, Severity.MAJOR, Severity.TRIVIAL
 
