@@ -194,8 +194,8 @@ def infer(subject: str, body: str, headers: Mapping[str, Any] | None = None, *,
     subject, default = subject or "", Severity(default)
     reading, tokens, text, reply = read_mail(subject, body)
     guess = None
-    if learned and triage_learned.word_count(tokens) >= SHORT:
-        guess = triage_learned.model().predict(triage_learned.features(tokens))
+    if learned and len(words := triage_learned.words(tokens)) >= SHORT:
+        guess = triage_learned.model().predict(triage_learned.grams(words))
     result = _assessed(reading, guess, subject, text, headers, reply, extra_rules, default)
     tagged = _explicit(subject, text)
     if tagged is None:

@@ -24,7 +24,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable
-from itertools import compress
+from itertools import compress, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,17 +46,21 @@ _FUNCTION_WORDS = frozenset("""a an the and or but of to in on at for from with 
     les al como si ya muy hay desde hasta tambien favor""".split())
 
 
+def words(tokens: Iterable[str]) -> list[str]:
+    """The words of `tokens`: clause marks left out."""
+    return list(filterfalse(_MARKS.__contains__, tokens))
+
+
+def grams(words: list[str]) -> Counter[str]:
+    """The words and word pairs of `words`, with their counts: what the model reads."""
+    found = Counter(words)
+    found.update(map(" ".join, zip(words, words[1:])))
+    return found
+
+
 def features(tokens: Iterable[str]) -> Counter[str]:
-    """The words and word pairs of `tokens` (clause marks left out), with their counts."""
-    words = [t for t in tokens if t not in _MARKS]
-    grams = Counter(words)
-    grams.update(map(" ".join, zip(words, words[1:])))
-    return grams
-
-
-def word_count(tokens: list[str]) -> int:
-    """How many words `tokens` has (clause marks left out)."""
-    return len(tokens) - sum(map(tokens.count, _MARKS))
+    """`grams(words(tokens))`."""
+    return grams(words(tokens))
 
 
 def digest(examples: Iterable[tuple[str, Counter[str]]]) -> str:
@@ -76,6 +80,7 @@ class Model:
     bias: tuple[float, ...]
     rows: dict[str, tuple[float, ...]]  # gram -> (idf², idf·w per level)
     corpus: str
+    packed: dict[str, tuple[complex, complex]]  # the same, for predict (see _packed)
 
     @classmethod
     def read(cls, path: Path = MODEL) -> Model:
@@ -101,31 +106,44 @@ class Model:
         if levels is None or bias is None or corpus is None or not rows:
             raise RuntimeError(f"the severity model {path} is incomplete; reinstall "
                                "intakebot or run tools/train_severity.py")
-        return cls(levels, bias, rows, corpus)
+        if levels != tuple(Severity):
+            raise RuntimeError(f"the severity model {path} names the levels {levels}; "
+                               "this intakebot knows blocker, critical, major, trivial")
+        return cls(levels, bias, rows, corpus, _packed(rows))
 
     def predict(self, grams: Counter[str]) -> Learned | None:
         """The level the words point to, with each level's probability; None when the mail
         has none of the model's words (an empty or foreign text): nothing to go on."""
-        get = self.rows.get
-        # the model's rows for the mail's words and pairs, as if each were said once...
+        get = self.packed.get
+        # the mail's words and pairs as if each were said once, summed in C...
         rows = list(filter(None, map(get, grams)))
         if not rows:
             return None
-        sums = list(map(sum, zip(*rows)))
+        firsts, seconds = zip(*rows)
+        first, second = sum(firsts), sum(seconds)
         # ...then what saying one n times adds (sublinear counts: 1 + ln n)
         for gram in compress(grams, map((1).__lt__, grams.values())):
-            r = get(gram)
-            if r is not None:
+            row = get(gram)
+            if row is not None:
                 f = 1.0 + math.log(grams[gram])
-                sums[0] += (f * f - 1.0) * r[0]
-                for i in range(1, len(r)):
-                    sums[i] += (f - 1.0) * r[i]
-        scale = 1.0 / math.sqrt(sums[0])
-        scores = [b + s * scale for b, s in zip(self.bias, sums[1:])]
+                first += complex((f * f - 1.0) * row[0].real, (f - 1.0) * row[0].imag)
+                second += (f - 1.0) * row[1]
+        scale = 1.0 / math.sqrt(first.real)
+        b = self.bias
+        scores = (b[0] + first.imag * scale, b[1] + second.real * scale,
+                  b[2] + second.imag * scale, b[3])
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
         return Learned({level: e / total for level, e in zip(self.levels, exps)}, grams, self)
+
+
+def _packed(rows: dict[str, tuple[float, ...]]) -> dict[str, tuple[complex, complex]]:
+    """The rows packed for summing: (idf² + i·(w_b - w_t), (w_c - w_t) + i·(w_m - w_t)).
+    Taking the trivial weight from the others shifts every level's score alike, which the
+    softmax does not see; a row is then two numbers that `sum` adds in C, not five."""
+    return {gram: (complex(r[0], r[1] - r[4]), complex(r[2] - r[4], r[3] - r[4]))
+            for gram, r in rows.items()}
 
 
 @dataclass(frozen=True)
