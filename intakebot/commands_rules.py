@@ -107,6 +107,10 @@ def severity(ctx: Context, subject: str | None, body: str | None, path: Path | N
     result = infer(subject or "", body or "", headers, extra_rules=policy.severity_rules,
                    default=policy.default_severity)
     requested = result.requested.value if result.requested else None
+
+    def value(level: Severity | None) -> str | None:
+        return level.value if level else None
+
     if as_json:
         # the reading's parts too: what is affected, for whom, what still works
         click.echo(json.dumps({"severity": result.severity.value, "reason": result.reason,
@@ -114,10 +118,14 @@ def severity(ctx: Context, subject: str | None, body: str | None, path: Path | N
                                "affected": result.affected or None,
                                "scope": result.scope or None,
                                "mitigation": result.mitigation or None,
+                               "definitions": value(result.definitions),
+                               "learned": value(result.learned),
                                "requested": requested}, indent=2))
         return
     click.echo(f"{result.severity.value} (confidence {result.confidence:.2f})")
     click.echo(f"Why: {result.reason}")
+    click.echo(f"Readings: the definitions' {value(result.definitions) or 'none'}, the "
+               f"learned {value(result.learned) or 'none (a mail of a few words, or none it knows)'}")
     click.echo(f"Means: {SEVERITY_MEANINGS[result.severity]}")
     if requested:
         click.echo(f"Requested: {requested} ({result.request}): a request for the agents; "

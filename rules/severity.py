@@ -56,7 +56,8 @@ class Inference:
     # what the text reads as, by both readings (None: nothing to go on, the default)
     assessed: Severity | None = None
     requested: Severity | None = None  # the customer's explicit tag: a request, not the level
-    learned: Severity | None = None  # the learned model's level, alone
+    definitions: Severity | None = None  # the definitions' reading alone
+    learned: Severity | None = None  # the learned reading alone (None: not consulted)
     request: str = ""  # where it was said: 'explicit tag "Severity: blocker" in the body'
     affected: str = ""
     scope: str = ""
@@ -224,7 +225,7 @@ def _assessed(reading: triage.Reading, guess: triage_learned.Learned | None, sub
               extra_rules: Iterable[Any], default: Severity) -> Inference:
     level, line, clear = _weighed(reading, guess)
     parts = {"assessed": level, "affected": reading.affected, "scope": reading.scope,
-             "mitigation": reading.mitigation,
+             "mitigation": reading.mitigation, "definitions": reading.severity,
              "learned": guess.best() if guess is not None else None}
     scores: dict[Severity, float] = {}
     if level:

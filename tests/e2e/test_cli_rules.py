@@ -177,7 +177,7 @@ def test_missing_option_is_a_usage_error(cli, failure, missing):
 # -- severity
 
 SEVERITY_KEYS = {"severity", "reason", "confidence", "affected", "scope", "mitigation",
-                 "requested"}
+                 "definitions", "learned", "requested"}
 
 
 def severity_json(cli, *args):
@@ -212,6 +212,21 @@ def test_the_reason_names_what_is_affected_for_whom_and_what_still_works(cli):
     assert data["reason"] == ("critical: creating documents fails for every user; the rest of "
                               "the service works")
     assert (data["affected"], data["scope"], data["mitigation"]) == ("create", "all", "rest")
+
+
+def test_where_the_readings_disagree_both_are_shown(cli):
+    body = ("Good morning,\n\nsince around half past eight the whole company sees only a "
+            "spinning wheel when going to our docsuite address, whatever the browser, in the "
+            "office and from home, and the phone app shows the same. None of the 45 of us has "
+            "been able to do anything all morning.\n\nThanks,\nLucy")
+    data = severity_json(cli, "--subject", "Can't work", "--body", body)
+    assert (data["severity"], data["learned"]) == ("blocker", "blocker")
+    assert data["definitions"] != "blocker"
+    assert data["reason"].startswith("blocker (learned from labelled mails: ")
+    assert "; the definitions' reading alone: " in data["reason"]
+    ran = cli("severity", "--subject", "Can't work", "--body", body)
+    assert ran.code == 0
+    assert f"Readings: the definitions' {data['definitions']}, the learned blocker" in ran.out
 
 
 def test_spanish_outage_is_a_blocker(cli):
