@@ -81,6 +81,7 @@ class Model:
     rows: dict[str, tuple[float, ...]]  # gram -> (idf², idf·w per level)
     corpus: str
     packed: dict[str, tuple[complex, complex]]  # the same, for predict (see _packed)
+    quiet: frozenset[str]  # what weighs but explains nothing to an agent (see cues)
 
     @classmethod
     def read(cls, path: Path = MODEL) -> Model:
@@ -109,7 +110,9 @@ class Model:
         if levels != tuple(Severity):
             raise RuntimeError(f"the severity model {path} names the levels {levels}; "
                                "this intakebot knows blocker, critical, major, trivial")
-        return cls(levels, bias, rows, corpus, _packed(rows))
+        quiet = frozenset(g for g in rows if g in _NOT_A_CUE
+                          or _FUNCTION_WORDS.issuperset(g.split(" ")))
+        return cls(levels, bias, rows, corpus, _packed(rows), quiet)
 
     def predict(self, grams: Counter[str]) -> Learned | None:
         """The level the words point to, with each level's probability; None when the mail
@@ -166,11 +169,10 @@ class Learned:
     def cues(self, level: Severity, n: int = 3) -> list[str]:
         """The words and pairs of the mail that pushed it most towards `level`."""
         i = 1 + self._model.levels.index(level)
-        rows = self._model.rows
+        rows, quiet = self._model.rows, self._model.quiet
         pushed = [(r[i] * (1.0 if c == 1 else 1.0 + math.log(c)), g)
                   for g, c in self._grams.items() if (r := rows.get(g)) is not None
-                  and r[i] > 0 and g not in _NOT_A_CUE
-                  and not _FUNCTION_WORDS.issuperset(g.split())]
+                  and r[i] > 0 and g not in quiet]
         pushed.sort(reverse=True)
         chosen: list[str] = []
         for _, gram in pushed:
