@@ -124,8 +124,9 @@ def severity(ctx: Context, subject: str | None, body: str | None, path: Path | N
         return
     click.echo(f"{result.severity.value} (confidence {result.confidence:.2f})")
     click.echo(f"Why: {result.reason}")
+    learned = value(result.learned) or "none (a mail of a few words, or none it knows)"
     click.echo(f"Readings: the definitions' {value(result.definitions) or 'none'}, the "
-               f"learned {value(result.learned) or 'none (a mail of a few words, or none it knows)'}")
+               f"learned {learned}")
     click.echo(f"Means: {SEVERITY_MEANINGS[result.severity]}")
     if requested:
         click.echo(f"Requested: {requested} ({result.request}): a request for the agents; "

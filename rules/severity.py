@@ -7,9 +7,9 @@ vocabulary lacks. The learned probabilities decide, with the definitions' level 
 towards (LEAN); the reason names what is affected, for whom and what still works, and
 where the two disagree, the words that decided and the definitions' reading beside them.
 Rules from `[severity] rules` in the configuration add weight to a level; priority
-headers only tip a mail that says nothing. A customer's explicit tag ("[critical]", "Severity: blocker") is a
-request for the agents (`requested`, `request`), never the level: otherwise anyone
-could page managers by writing "Severity: blocker".
+headers only tip a mail that says nothing. A customer's explicit tag ("[critical]",
+"Severity: blocker") is a request for the agents (`requested`, `request`), never the
+level: otherwise anyone could page managers by writing "Severity: blocker".
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ of the words and pairs the mail contains, so the words that pushed a mail toward
 for; the definitions' reading still says what is affected, for whom and what still works
 (rules/severity.py weighs the two).
 
-The model file: comment lines ("#") at the top, a `levels` line, a `bias` line, a `corpus` line (the
-digest of the features it was trained on, which the unit tests compare with the corpus as
-it is now), then one line per feature: the word or pair, its idf squared (for the length)
-and, per level, idf times the level's weight.
+The model file: comment lines ("#") at the top, a `levels` line, a `bias` line, a `corpus`
+line (the digest of the features it was trained on, which the unit tests compare with the
+corpus as it is now), then one line per feature: the word or pair, its idf squared (for
+the length) and, per level, idf times the level's weight.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable
-from itertools import compress, filterfalse
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress, filterfalse
 from pathlib import Path
 
 from rules.plans import Severity
@@ -54,7 +54,7 @@ def words(tokens: Iterable[str]) -> list[str]:
 def grams(words: list[str]) -> Counter[str]:
     """The words and word pairs of `words`, with their counts: what the model reads."""
     found = Counter(words)
-    found.update(map(" ".join, zip(words, words[1:])))
+    found.update(map(" ".join, zip(words, words[1:], strict=False)))
     return found
 
 
@@ -122,7 +122,7 @@ class Model:
         rows = list(filter(None, map(get, grams)))
         if not rows:
             return None
-        firsts, seconds = zip(*rows)
+        firsts, seconds = zip(*rows, strict=True)
         first, second = sum(firsts), sum(seconds)
         # ...then what saying one n times adds (sublinear counts: 1 + ln n)
         for gram in compress(grams, map((1).__lt__, grams.values())):
@@ -138,7 +138,8 @@ class Model:
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
-        return Learned({level: e / total for level, e in zip(self.levels, exps)}, grams, self)
+        probs = {level: e / total for level, e in zip(self.levels, exps, strict=True)}
+        return Learned(probs, grams, self)
 
 
 def _packed(rows: dict[str, tuple[float, ...]]) -> dict[str, tuple[complex, complex]]:

@@ -44,7 +44,8 @@ def what(reading: Reading) -> str:
 
 
 _PLURAL = frozenset({"previews", "notifications", "exports", "reports", "workflows"})
-UNNAMED = _UNNAMED = ", not what it affects"  # "a fault is reported for every user, not what it affects"
+# "a fault is reported for every user, not what it affects"
+UNNAMED = _UNNAMED = ", not what it affects"
 
 
 def agent_line(reading: Reading) -> str:

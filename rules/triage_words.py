@@ -251,7 +251,8 @@ PHRASES: dict[str, str] = {
         |never get|never gets|not generated|could not be generated|couldn't be generated
         |cannot be generated|can't be generated|could not generate|couldn't generate
         |failed to generate|not sent|stay pending|stays pending
-        |pending delivery|invalid|rejected|rejects|rejecting|forbidden|403|404|500|internal server error
+        |pending delivery|invalid|rejected|rejects|rejecting|forbidden|403|404|500
+        |internal server error
         |unexpected error|redirected back|loop
         |over and over|not permitted|not allowed|disabled|falla|fallan|fallo|fallido|fallida
         |fallidas|roto|rota|se cuelga|se queda gris|en blanco|vacio|vacia|vacios|faltan
@@ -445,7 +446,8 @@ PHRASES: dict[str, str] = {
         |informe de incidencia|compensation|compensacion|refund|reembolso|service credit
         |service credits|sla credit|abono|indemnizacion|what happened|que paso|que ha pasado
         |que ocurrio""",
-    "HYPO": """if|whether|in case|ever|will the|would|will be|si|si no|en caso|estara|habra|sera|as if
+    "HYPO": """if|whether|in case|ever|will the|would|will be|si|si no|en caso|estara|habra|sera
+        |as if
         |por si""",
     "SINCE": """since|desde|right now|ahora mismo|today|now|this morning|currently
         |at the moment|hoy|ahora|esta manana|actualmente|en este momento""",

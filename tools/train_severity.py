@@ -92,11 +92,11 @@ def check(path: Path, vec, clf, train) -> float:
     model = triage_learned.Model.read(path)
     expected = clf.predict_proba(vec.transform([g for _, g, _ in train]))
     worst = 0.0
-    for (_, grams, _), row in zip(train, expected):
+    for (_, grams, _), row in zip(train, expected, strict=True):
         got = model.predict(grams)
         if got is None:  # none of the model's words: intakebot does not guess
             continue
-        for level, p in zip(clf.classes_, row):
+        for level, p in zip(clf.classes_, row, strict=True):
             worst = max(worst, abs(got.probs[Severity(level)] - p))
     return worst
 
