@@ -50,6 +50,10 @@ class _Entry:
     noun: str                # "doc" for a document noun alone, "head" for what one can
     #                          qualify ("the documents website"), else ""
     particle: bool           # "down" alone: after a slowness word only its particle
+    # for the scan (clauses), worked out once here rather than for every token:
+    size: int                # its number of words
+    tail: list[str]          # its words after the second, to compare with a slice
+    plain: bool              # it only adds its tags: none of the flags above is set
 
 
 def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
@@ -57,13 +61,18 @@ def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
     ordered = tuple(t for t in _ORDERED if t in tags) + (("F",) if feature else ())
     said = tuple(t for t in PREDICATES + ACTIONS if t in tags)
     neg, able = bool(tags & {"NEG", "NOTABLE"}), "ABLE" in tags
-    return _Entry(list(words[1:]), tags, feature, ordered, said, neg,
-                  "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
-                  bool(said) and not able, neg and "TOTAL" in tags,
-                  not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}),
-                  bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words),
-                  "doc" if tags == {"DOC"} else "head" if tags & {"SVC", "BROWSE"} else "",
-                  "PARTICLE" in tags)
+    flags = (neg, "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
+             bool(said) and not able, neg and "TOTAL" in tags,
+             not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}),
+             bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words),
+             "doc" if tags == {"DOC"} else "head" if tags & {"SVC", "BROWSE"} else "",
+             "PARTICLE" in tags)
+    # `able` and `turnable` matter only with `states`, and `said` only gives `states`
+    neg_, neg_all, _, states, nothing, subject, _, noun, particle = flags
+    plain = not (ordered or neg_ or neg_all or states or nothing or subject or noun
+                 or particle)
+    return _Entry(list(words[1:]), tags, feature, ordered, said, *flags, len(words),
+                  list(words[2:]), plain)
 
 
 def _phrases() -> list[tuple[str, tuple[str, ...], bool]]:
@@ -191,6 +200,13 @@ def _settle(c: Clause) -> Clause:
     return c
 
 
+# TABLE's nodes for the scan: (one-word entry, second word -> longer phrases, special), where
+# `special` says the word needs a look of its own before it is read as a phrase (see
+# clauses): "from", an HTTP status, a word that splits a clause, "si".
+_NODES = {w: (entry, by_next, w in _FROM or w in _CODES or w in _SPLIT or w == "si")
+          for w, (entry, by_next) in TABLE.items()}
+
+
 def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     """The clauses of `text`, the sentences that are questions, and the tokens. A comma
     ends a clause only once it has said something (a list of things is one subject);
@@ -209,7 +225,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     last: tuple | None = None  # the last states said, for "open nothing"
     head = modifier = None  # the last service or list noun; the last document noun
     n, skip_to = len(toks), 0
-    table, split, wanted, articles, from_, codes = TABLE, _SPLIT, _WANTED, _ARTICLES, _FROM, \
+    nodes, split, wanted, articles, from_, codes = _NODES, _SPLIT, _WANTED, _ARTICLES, _FROM, \
         _CODES
     for i in [i for i, t in enumerate(toks) if t in wanted]:
         if i < skip_to:
@@ -225,10 +241,12 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 if toks[i - 1] not in _STOPS:
                     continue
                 tok = "."  # '... a grey page with "Error 503. Service unavailable." Can you'
-        node = table.get(tok)
-        entry, length = None, 1
+        node = nodes.get(tok)
+        entry = None
         if node is not None:  # the longest phrase that starts here (_match, inlined)
-            if tok in from_:
+            entry, by_next, special = node
+            length = 1
+            if special and tok in from_:
                 # "opening a document from search results", "rejected from the web app and
                 # through the API": where from, not what fails
                 j = i + 2 if i + 1 < n and toks[i + 1] in articles else i + 1
@@ -236,21 +254,25 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 if at is not None and (at.feature or at.tags <= _PLACES):
                     skip_to = j + span
                     continue
-            entry, by_next = node
-            if tok in codes and i + 1 < n:
+            if special and tok in codes and i + 1 < n:
                 count, _ = _match(toks, i + 1, n)
                 if count is not None and (count.subject or not count.tags.isdisjoint(_COUNTED)):
                     continue  # "~500 documents", "502 folders": a count, not a status
-            if by_next and i + 1 < n and toks[i + 1] in by_next:
-                for e in by_next[toks[i + 1]]:
-                    if len(e.rest) == 1 or toks[i + 2:i + 1 + len(e.rest)] == e.rest[1:]:
-                        entry, length = e, 1 + len(e.rest)
-                        break
-            if length > 1 or tok not in split:
-                if entry is None or (tok == "si" and length == 1 and i != cur.start):
-                    # "sí" (yes), unless it opens the clause ("si..." if) or says "si no"
-                    continue
-        if entry is None or (length == 1 and tok in split):  # a clause mark
+            if by_next and i + 1 < n:
+                longer = by_next.get(toks[i + 1])
+                if longer:
+                    for e in longer:
+                        if e.size == 2 or toks[i + 2:i + e.size] == e.tail:
+                            entry, length = e, e.size
+                            break
+            if special and length == 1 and tok in split:
+                entry = None  # "but", "mientras" alone: a clause mark
+            elif entry is None or (special and length == 1 and tok == "si"
+                                   and i != cur.start):
+                # no phrase here; "sí" (yes), unless it opens the clause ("si..." if) or
+                # says "si no"
+                continue
+        if entry is None:  # a clause mark
             if quote is not None:
                 continue  # a message's own stops and commas
             if tok == '"':
@@ -287,6 +309,10 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 # Swindon can load a page" is still said by "none"
                 continue
             neg_until, neg_all = -1, False
+            continue
+        if entry.plain:  # a phrase that only names or says something: the common case
+            skip_to = cur.end = i + length
+            (cur if quote is None else quote).tags |= entry.tags
             continue
         tags = entry.tags
         if (entry.subject or entry.ordered) and quote is None and cur.tags and (
