@@ -180,17 +180,32 @@ def _host(m: re.Match[str]) -> str:
     return f" {MAIL} " if "@" in m.group() else f" {HOST} "
 
 
+def _hosts(folded: str) -> str:
+    """`folded` with its addresses and hosts as words (_HOSTS). No address spans a space or
+    a line break, and none is found without a hint (_HAS_HOST) in it: only the words around
+    each hint are searched, which is the same as searching the whole text (a lookbehind or
+    a word boundary at the edge of a word sees a space either way) at a fraction of the
+    cost."""
+    pieces, done = [], 0
+    for hint in _HAS_HOST.finditer(folded):
+        at = hint.start()
+        if at < done:
+            continue  # in the word just searched
+        start = max(folded.rfind(" ", done, at), folded.rfind("\n", done, at), done - 1) + 1
+        end = min(e for e in (folded.find(" ", hint.end()), folded.find("\n", hint.end()),
+                              len(folded)) if e >= 0)
+        pieces += folded[done:start], _HOSTS.sub(_host, folded[start:end])
+        done = end
+    return "".join(pieces) + folded[done:] if pieces else folded
+
+
 def tokens(text: str) -> list[str]:
     """Folded word tokens of `text`, with "." for the end of a sentence, "?" for the end of
     a question, "(", ")" and '"' (quotes, typographic ones folded to it), and "," for
     other clause marks."""
     get = _TOKEN_OF.get
     folded = fold(text)
-    hint = _HAS_HOST.search(folded)
-    if hint:
-        # no address spans a space: the words before the first one's need no search
-        at = max(folded.rfind(" ", 0, hint.start()), folded.rfind("\n", 0, hint.start())) + 1
-        folded = folded[:at] + _HOSTS.sub(_host, folded[at:])
+    folded = _hosts(folded)
     if "'" in folded:
         folded = _POSSESSIVE.sub("", folded)
     if "err_" in folded or "dns_" in folded:
