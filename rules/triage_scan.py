@@ -14,6 +14,7 @@ search results" says where from, not what fails.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 from rules.triage_text import fold, tokens
 from rules.triage_words import COMPOSED, GENDERED, PHRASES
@@ -54,6 +55,31 @@ class _Entry:
     size: int                # its number of words
     tail: list[str]          # its words after the second, to compare with a slice
     plain: bool              # it only adds its tags: none of the flags above is set
+    # what `said` adds to (bad, good), by [negated][able] (_said)
+    adds: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], ...]
+
+
+def _said(said: tuple[str, ...], negated: bool, able: bool
+          ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What saying the states and actions `said` adds to a clause's `bad` and `good`."""
+    bad: list[str] = []
+    good: list[str] = []
+    for tag in said:
+        if tag == "HANGS":  # "keeps loading": of a page, it never loads
+            if not negated:
+                bad.append("HANG")
+        elif tag in ("WORKS", "LOAD", "SHOWS"):
+            if negated:
+                bad.append("NOTWORK" if tag == "WORKS" else "NOLOAD")
+            else:  # "the login page comes up"; "an error appears" is a clause with a fault
+                good.append(tag)
+        elif tag in PREDICATES:
+            (good if negated else bad).append(tag)
+        elif negated:
+            bad.append(tag)
+        elif able:
+            good.append(tag)
+    return tuple(bad), tuple(good)
 
 
 def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
@@ -71,8 +97,10 @@ def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
     neg_, neg_all, _, states, nothing, subject, _, noun, particle = flags
     plain = not (ordered or neg_ or neg_all or states or nothing or subject or noun
                  or particle)
+    adds = tuple(tuple(_said(said, negated, able_) for able_ in (False, True))
+                 for negated in (False, True))
     return _Entry(list(words[1:]), tags, feature, ordered, said, *flags, len(words),
-                  list(words[2:]), plain)
+                  list(words[2:]), plain, adds)
 
 
 def _phrases() -> list[tuple[str, tuple[str, ...], bool]]:
@@ -222,12 +250,12 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     questions: set[int] = set()
     sentence, neg_until, neg_all = 0, -1, False
     held = (-1, False)  # the "not" said before the parentheses now open
-    last: tuple | None = None  # the last states said, for "open nothing"
+    last: tuple | None = None  # the last states said (their entry), for "open nothing"
     head = modifier = None  # the last service or list noun; the last document noun
     n, skip_to = len(toks), 0
     nodes, split, wanted, articles, from_, codes = _NODES, _SPLIT, _WANTED, _ARTICLES, _FROM, \
         _CODES
-    for i in [i for i, t in enumerate(toks) if t in wanted]:
+    for i in compress(range(n), map(wanted.__contains__, toks)):
         if i < skip_to:
             continue  # inside a phrase already read
         tok = toks[i]
@@ -346,8 +374,9 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             # "we can open nothing", "finds nothing": the state said just before
             _, _, bad, good, said, able = last
             del into.bad[bad:], into.good[good:]
-            for tag in said:
-                _state(into, tag, True, able)
+            bad, good = said.adds[True][able]
+            into.bad.extend(bad)
+            into.good.extend(good)
             last = None
         into.tags |= tags
         if entry.ordered:
@@ -359,9 +388,12 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             negated = neg_all or i <= neg_until
             able = "ABLE" in into.tags or "NOTABLE" in into.tags
             last = None if negated or not entry.turnable else (
-                into, skip_to, len(into.bad), len(into.good), entry.said, able)
-            for tag in entry.said:
-                _state(into, tag, negated, able)
+                into, skip_to, len(into.bad), len(into.good), entry, able)
+            bad, good = entry.adds[negated][able]
+            if bad:
+                into.bad.extend(bad)
+            if good:
+                into.good.extend(good)
             if entry.neg:
                 neg_until = skip_to - 1 + NEG_REACH
             else:
@@ -379,19 +411,3 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
         out.append(_settle(outer))
     return [c for c in out if c.tags], questions, toks
 
-
-def _state(cur: Clause, tag: str, negated: bool, able: bool) -> None:
-    if tag == "HANGS":  # "keeps loading": of a page, it never loads
-        if not negated:
-            cur.bad.append("HANG")
-    elif tag in ("WORKS", "LOAD", "SHOWS"):
-        if negated:
-            cur.bad.append("NOTWORK" if tag == "WORKS" else "NOLOAD")
-        else:  # "the login page comes up"; "an error appears" is a clause with a fault
-            cur.good.append(tag)
-    elif tag in PREDICATES:
-        (cur.good if negated else cur.bad).append(tag)
-    elif negated:
-        cur.bad.append(tag)
-    elif able:
-        cur.good.append(tag)
