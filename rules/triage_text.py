@@ -88,9 +88,17 @@ def own_text(body: str, forwarded: bool = False) -> str:
             if not line or _HEADER.match(line):
                 continue
             headers = False
-        if not line or line[0] == ">":
+        if not line:
             continue
-        kind = "legal" if i in legal else _kind(line)
+        first = line[0]
+        if first == ">":
+            continue
+        if i in legal:
+            kind = "legal"
+        elif first.isascii() and first.lower() not in _FIRST:
+            kind = None  # (_kind's first test, here: most lines are text)
+        else:
+            kind = _kind(line)
         if kind == "outlook":
             if not any(_SENT.match(n.strip()) for n in lines[i + 1:i + 5]):
                 kind = None
