@@ -175,7 +175,10 @@ _DASH = re.compile(r"[ \t]-+[ \t]")
 # An error code ("AUTH-503", "E-STOR-500") is one word: its number is not an HTTP status.
 _CODE = re.compile(r"\b(?!http-|error-|err-)[a-z][a-z0-9-]*-\d+\b")
 _CODE_HINT = re.compile(r"[a-z]-\d")
-_WORD = re.compile(r"\d+(?::\d+)+|[a-z0-9_#]+(?:'[a-z]+)?|[.!?;:()\"¿¡,]")  # 10:20 is a word
+# 10:20 is a word. Words that start with a letter come first (most do): a digit only
+# decides between a time and a word where a word starts with one.
+_WORD = re.compile(r"[a-z_#][a-z0-9_#]*(?:'[a-z]+)?|\d+(?::\d+)+|[0-9][a-z0-9_#]*(?:'[a-z]+)?"
+                   r"|[.!?;:()\"¿¡,]")
 _NUMBER_WORDS = """two three four five six seven eight nine ten eleven twelve fifteen twenty
     thirty forty fifty sixty hundred dos tres cuatro cinco seis siete ocho nueve diez doce
     quince veinte treinta cuarenta cincuenta sesenta cien"""
