@@ -174,7 +174,7 @@ class Clause:
     __slots__ = ("tags", "order", "bad", "good", "sentence", "feature", "start", "end",
                  "quoted", "host")
 
-    def __init__(self, sentence: int = 0, start: int = 0) -> None:
+    def __init__(self, sentence: int = 0, start: int = 0, host: Clause | None = None) -> None:
         self.tags: set[str] = set()
         self.order: list[str] = []
         self.bad: list[str] = []
@@ -182,7 +182,7 @@ class Clause:
         self.sentence, self.feature = sentence, ""
         self.start = self.end = start  # its tokens, for showing it
         self.quoted: list[Clause] = []  # messages it quotes ("Upload failed"), see _settle
-        self.host: Clause | None = None  # for words in parentheses, the clause around them
+        self.host = host  # for words in parentheses, the clause around them
 
 
 # What a quoted message names, as against what it says (see _settle).
@@ -317,8 +317,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             if tok == "." or tok == "?":
                 sentence += 1
             if tok == "(" and outer is None:
-                outer, cur = cur, Clause(sentence=sentence, start=i + 1)
-                cur.host = outer
+                outer, cur = cur, Clause(sentence, i + 1, cur)
                 held = neg_until, neg_all
             elif tok == ")" and outer is not None:
                 out.append(_settle(cur))
@@ -328,8 +327,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 continue
             elif (cur.tags or cur.quoted) and (tok != "," or cur.bad or cur.good or cur.quoted):
                 out.append(_settle(cur))
-                cur = Clause(sentence=sentence, start=i + 1)
-                cur.host = outer  # still inside the parentheses, if any
+                cur = Clause(sentence, i + 1, outer)  # still inside the parentheses, if any
             elif not (cur.tags or cur.quoted):
                 cur.sentence, cur.start = sentence, i + 1
             elif i + 1 < n and toks[i + 1] not in wanted:
@@ -349,8 +347,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                     and (cur.bad or cur.good or cur.quoted))):
             # "... and the rest of the staff gets in", "sale un error y la app dice ..."
             out.append(_settle(cur))
-            cur = Clause(sentence=sentence, start=i)
-            cur.host = outer
+            cur = Clause(sentence, i, outer)
             neg_until, neg_all = -1, False
         into = cur if quote is None else quote
         skip_to = cur.end = i + length
