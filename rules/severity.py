@@ -230,7 +230,7 @@ def _assessed(reading: triage.Reading, guess: triage_learned.Learned | None, sub
     scores: dict[Severity, float] = {}
     if level:
         scores[level] = CLEAR_WEIGHT if clear else UNCLEAR_WEIGHT
-    rules = tuple(_as_rule(r) for r in extra_rules)
+    rules = tuple(map(_as_rule, extra_rules))
     hits = []
     if rules:
         hits = ([] if reply else _rule_hits(rules, subject, "subject")) + \
@@ -239,7 +239,9 @@ def _assessed(reading: triage.Reading, guess: triage_learned.Learned | None, sub
             factor = SUBJECT_FACTOR if where == "subject" else 1.0
             scores[rule.severity] = scores.get(rule.severity, 0.0) + rule.weight * factor
     if scores:
-        best = min(scores, key=lambda s: (-scores[s], _RANK[s]))
+        # (the definitions' level alone, the usual case, needs no comparing)
+        best = level if len(scores) == 1 and level else min(
+            scores, key=lambda s: (-scores[s], _RANK[s]))
         if best is level:
             return Inference(best, line, 0.8 if clear else 0.6, **parts)
         rule, cue, where = max((h for h in hits if h[0].severity is best),

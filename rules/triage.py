@@ -103,7 +103,9 @@ def _faults(c: Clause) -> list[Finding]:
         scope = "part"
     # the first thing named is what the clause is about: "documents ... in the platform"
     # are documents, "the platform, the API and the app are unreachable" is the service
-    first = next((t for t in c.order if t != "EVERYTHING"), "")
+    order = c.order
+    first = order[0] if order and order[0] != "EVERYTHING" else next(
+        (t for t in order if t != "EVERYTHING"), "")
     out: list[Finding] = []
     if _gone(c, bad, first):
         # if the writer says elsewhere that the service is up, "nobody can get into it"
@@ -315,7 +317,8 @@ def _decide(mail: _Mail) -> Reading:
     scopes = mail.scopes | ({"one"} if "others" in mail.works else set())
     if "ME" in marks:
         scopes.add("me")
-    default_scope = next((s for s in ("all", "one", "some", "me") if s in scopes), "")
+    default_scope = ("all" if "all" in scopes else "one" if "one" in scopes
+                     else "some" if "some" in scopes else "me" if "me" in scopes else "")
     if "others" in mail.works:
         default_scope = "one"
     if default_scope == "me":

@@ -14,6 +14,7 @@ search results" says where from, not what fails.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 from rules.triage_text import fold, tokens
 from rules.triage_words import COMPOSED, GENDERED, PHRASES
@@ -50,6 +51,35 @@ class _Entry:
     noun: str                # "doc" for a document noun alone, "head" for what one can
     #                          qualify ("the documents website"), else ""
     particle: bool           # "down" alone: after a slowness word only its particle
+    # for the scan (clauses), worked out once here rather than for every token:
+    size: int                # its number of words
+    tail: list[str]          # its words after the second, to compare with a slice
+    plain: bool              # it only adds its tags: none of the flags above is set
+    # what `said` adds to (bad, good), by [negated][able] (_said)
+    adds: tuple[tuple[tuple[tuple[str, ...], tuple[str, ...]], ...], ...]
+
+
+def _said(said: tuple[str, ...], negated: bool, able: bool
+          ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What saying the states and actions `said` adds to a clause's `bad` and `good`."""
+    bad: list[str] = []
+    good: list[str] = []
+    for tag in said:
+        if tag == "HANGS":  # "keeps loading": of a page, it never loads
+            if not negated:
+                bad.append("HANG")
+        elif tag in ("WORKS", "LOAD", "SHOWS"):
+            if negated:
+                bad.append("NOTWORK" if tag == "WORKS" else "NOLOAD")
+            else:  # "the login page comes up"; "an error appears" is a clause with a fault
+                good.append(tag)
+        elif tag in PREDICATES:
+            (good if negated else bad).append(tag)
+        elif negated:
+            bad.append(tag)
+        elif able:
+            good.append(tag)
+    return tuple(bad), tuple(good)
 
 
 def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
@@ -57,13 +87,20 @@ def _entry(words: tuple[str, ...], tags: frozenset[str]) -> _Entry:
     ordered = tuple(t for t in _ORDERED if t in tags) + (("F",) if feature else ())
     said = tuple(t for t in PREDICATES + ACTIONS if t in tags)
     neg, able = bool(tags & {"NEG", "NOTABLE"}), "ABLE" in tags
-    return _Entry(list(words[1:]), tags, feature, ordered, said, neg,
-                  "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
-                  bool(said) and not able, neg and "TOTAL" in tags,
-                  not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}),
-                  bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words),
-                  "doc" if tags == {"DOC"} else "head" if tags & {"SVC", "BROWSE"} else "",
-                  "PARTICLE" in tags)
+    flags = (neg, "NEGLONG" in tags or ({"NEG", "ALL"} <= tags), able,
+             bool(said) and not able, neg and "TOTAL" in tags,
+             not tags.isdisjoint({"OTHERS", "REST", "ALL", "SOME", "ONE"}),
+             bool(said) and set(said) <= _TURNABLE and _NOTS.isdisjoint(words),
+             "doc" if tags == {"DOC"} else "head" if tags & {"SVC", "BROWSE"} else "",
+             "PARTICLE" in tags)
+    # `able` and `turnable` matter only with `states`, and `said` only gives `states`
+    neg_, neg_all, _, states, nothing, subject, _, noun, particle = flags
+    plain = not (ordered or neg_ or neg_all or states or nothing or subject or noun
+                 or particle)
+    adds = tuple(tuple(_said(said, negated, able_) for able_ in (False, True))
+                 for negated in (False, True))
+    return _Entry(list(words[1:]), tags, feature, ordered, said, *flags, len(words),
+                  list(words[2:]), plain, adds)
 
 
 def _phrases() -> list[tuple[str, tuple[str, ...], bool]]:
@@ -137,7 +174,7 @@ class Clause:
     __slots__ = ("tags", "order", "bad", "good", "sentence", "feature", "start", "end",
                  "quoted", "host")
 
-    def __init__(self, sentence: int = 0, start: int = 0) -> None:
+    def __init__(self, sentence: int = 0, start: int = 0, host: Clause | None = None) -> None:
         self.tags: set[str] = set()
         self.order: list[str] = []
         self.bad: list[str] = []
@@ -145,7 +182,7 @@ class Clause:
         self.sentence, self.feature = sentence, ""
         self.start = self.end = start  # its tokens, for showing it
         self.quoted: list[Clause] = []  # messages it quotes ("Upload failed"), see _settle
-        self.host: Clause | None = None  # for words in parentheses, the clause around them
+        self.host = host  # for words in parentheses, the clause around them
 
 
 # What a quoted message names, as against what it says (see _settle).
@@ -191,6 +228,13 @@ def _settle(c: Clause) -> Clause:
     return c
 
 
+# TABLE's nodes for the scan: (one-word entry, second word -> longer phrases, special), where
+# `special` says the word needs a look of its own before it is read as a phrase (see
+# clauses): "from", an HTTP status, a word that splits a clause, "si".
+_NODES = {w: (entry, by_next, w in _FROM or w in _CODES or w in _SPLIT or w == "si")
+          for w, (entry, by_next) in TABLE.items()}
+
+
 def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     """The clauses of `text`, the sentences that are questions, and the tokens. A comma
     ends a clause only once it has said something (a list of things is one subject);
@@ -206,12 +250,12 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
     questions: set[int] = set()
     sentence, neg_until, neg_all = 0, -1, False
     held = (-1, False)  # the "not" said before the parentheses now open
-    last: tuple | None = None  # the last states said, for "open nothing"
+    last: tuple | None = None  # the last states said (their entry), for "open nothing"
     head = modifier = None  # the last service or list noun; the last document noun
     n, skip_to = len(toks), 0
-    table, split, wanted, articles, from_, codes = TABLE, _SPLIT, _WANTED, _ARTICLES, _FROM, \
+    nodes, split, wanted, articles, from_, codes = _NODES, _SPLIT, _WANTED, _ARTICLES, _FROM, \
         _CODES
-    for i in [i for i, t in enumerate(toks) if t in wanted]:
+    for i in compress(range(n), map(wanted.__contains__, toks)):
         if i < skip_to:
             continue  # inside a phrase already read
         tok = toks[i]
@@ -225,10 +269,12 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 if toks[i - 1] not in _STOPS:
                     continue
                 tok = "."  # '... a grey page with "Error 503. Service unavailable." Can you'
-        node = table.get(tok)
-        entry, length = None, 1
+        node = nodes.get(tok)
+        entry = None
         if node is not None:  # the longest phrase that starts here (_match, inlined)
-            if tok in from_:
+            entry, by_next, special = node
+            length = 1
+            if special and tok in from_:
                 # "opening a document from search results", "rejected from the web app and
                 # through the API": where from, not what fails
                 j = i + 2 if i + 1 < n and toks[i + 1] in articles else i + 1
@@ -236,21 +282,25 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 if at is not None and (at.feature or at.tags <= _PLACES):
                     skip_to = j + span
                     continue
-            entry, by_next = node
-            if tok in codes and i + 1 < n:
+            if special and tok in codes and i + 1 < n:
                 count, _ = _match(toks, i + 1, n)
                 if count is not None and (count.subject or not count.tags.isdisjoint(_COUNTED)):
                     continue  # "~500 documents", "502 folders": a count, not a status
-            if by_next and i + 1 < n and toks[i + 1] in by_next:
-                for e in by_next[toks[i + 1]]:
-                    if len(e.rest) == 1 or toks[i + 2:i + 1 + len(e.rest)] == e.rest[1:]:
-                        entry, length = e, 1 + len(e.rest)
-                        break
-            if length > 1 or tok not in split:
-                if entry is None or (tok == "si" and length == 1 and i != cur.start):
-                    # "sí" (yes), unless it opens the clause ("si..." if) or says "si no"
-                    continue
-        if entry is None or (length == 1 and tok in split):  # a clause mark
+            if by_next and i + 1 < n:
+                longer = by_next.get(toks[i + 1])
+                if longer:
+                    for e in longer:
+                        if e.size == 2 or toks[i + 2:i + e.size] == e.tail:
+                            entry, length = e, e.size
+                            break
+            if special and length == 1 and tok in split:
+                entry = None  # "but", "mientras" alone: a clause mark
+            elif entry is None or (special and length == 1 and tok == "si"
+                                   and i != cur.start):
+                # no phrase here; "sí" (yes), unless it opens the clause ("si..." if) or
+                # says "si no"
+                continue
+        if entry is None:  # a clause mark
             if quote is not None:
                 continue  # a message's own stops and commas
             if tok == '"':
@@ -267,8 +317,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             if tok == "." or tok == "?":
                 sentence += 1
             if tok == "(" and outer is None:
-                outer, cur = cur, Clause(sentence=sentence, start=i + 1)
-                cur.host = outer
+                outer, cur = cur, Clause(sentence, i + 1, cur)
                 held = neg_until, neg_all
             elif tok == ")" and outer is not None:
                 out.append(_settle(cur))
@@ -278,8 +327,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 continue
             elif (cur.tags or cur.quoted) and (tok != "," or cur.bad or cur.good or cur.quoted):
                 out.append(_settle(cur))
-                cur = Clause(sentence=sentence, start=i + 1)
-                cur.host = outer  # still inside the parentheses, if any
+                cur = Clause(sentence, i + 1, outer)  # still inside the parentheses, if any
             elif not (cur.tags or cur.quoted):
                 cur.sentence, cur.start = sentence, i + 1
             elif i + 1 < n and toks[i + 1] not in wanted:
@@ -288,6 +336,10 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                 continue
             neg_until, neg_all = -1, False
             continue
+        if entry.plain:  # a phrase that only names or says something: the common case
+            skip_to = cur.end = i + length
+            (cur if quote is None else quote).tags |= entry.tags
+            continue
         tags = entry.tags
         if (entry.subject or entry.ordered) and quote is None and cur.tags and (
                 toks[i - 1] in _AND and (entry.subject or cur.bad or cur.good)
@@ -295,8 +347,7 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
                     and (cur.bad or cur.good or cur.quoted))):
             # "... and the rest of the staff gets in", "sale un error y la app dice ..."
             out.append(_settle(cur))
-            cur = Clause(sentence=sentence, start=i)
-            cur.host = outer
+            cur = Clause(sentence, i, outer)
             neg_until, neg_all = -1, False
         into = cur if quote is None else quote
         skip_to = cur.end = i + length
@@ -320,8 +371,9 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             # "we can open nothing", "finds nothing": the state said just before
             _, _, bad, good, said, able = last
             del into.bad[bad:], into.good[good:]
-            for tag in said:
-                _state(into, tag, True, able)
+            bad, good = said.adds[True][able]
+            into.bad.extend(bad)
+            into.good.extend(good)
             last = None
         into.tags |= tags
         if entry.ordered:
@@ -333,9 +385,12 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
             negated = neg_all or i <= neg_until
             able = "ABLE" in into.tags or "NOTABLE" in into.tags
             last = None if negated or not entry.turnable else (
-                into, skip_to, len(into.bad), len(into.good), entry.said, able)
-            for tag in entry.said:
-                _state(into, tag, negated, able)
+                into, skip_to, len(into.bad), len(into.good), entry, able)
+            bad, good = entry.adds[negated][able]
+            if bad:
+                into.bad.extend(bad)
+            if good:
+                into.good.extend(good)
             if entry.neg:
                 neg_until = skip_to - 1 + NEG_REACH
             else:
@@ -353,19 +408,3 @@ def clauses(text: str) -> tuple[list[Clause], set[int], list[str]]:
         out.append(_settle(outer))
     return [c for c in out if c.tags], questions, toks
 
-
-def _state(cur: Clause, tag: str, negated: bool, able: bool) -> None:
-    if tag == "HANGS":  # "keeps loading": of a page, it never loads
-        if not negated:
-            cur.bad.append("HANG")
-    elif tag in ("WORKS", "LOAD", "SHOWS"):
-        if negated:
-            cur.bad.append("NOTWORK" if tag == "WORKS" else "NOLOAD")
-        else:  # "the login page comes up"; "an error appears" is a clause with a fault
-            cur.good.append(tag)
-    elif tag in PREDICATES:
-        (cur.good if negated else cur.bad).append(tag)
-    elif negated:
-        cur.bad.append(tag)
-    elif able:
-        cur.good.append(tag)

@@ -88,9 +88,17 @@ def own_text(body: str, forwarded: bool = False) -> str:
             if not line or _HEADER.match(line):
                 continue
             headers = False
-        if not line or line[0] == ">":
+        if not line:
             continue
-        kind = "legal" if i in legal else _kind(line)
+        first = line[0]
+        if first == ">":
+            continue
+        if i in legal:
+            kind = "legal"
+        elif first.isascii() and first.lower() not in _FIRST:
+            kind = None  # (_kind's first test, here: most lines are text)
+        else:
+            kind = _kind(line)
         if kind == "outlook":
             if not any(_SENT.match(n.strip()) for n in lines[i + 1:i + 5]):
                 kind = None
@@ -167,7 +175,10 @@ _DASH = re.compile(r"[ \t]-+[ \t]")
 # An error code ("AUTH-503", "E-STOR-500") is one word: its number is not an HTTP status.
 _CODE = re.compile(r"\b(?!http-|error-|err-)[a-z][a-z0-9-]*-\d+\b")
 _CODE_HINT = re.compile(r"[a-z]-\d")
-_WORD = re.compile(r"\d+(?::\d+)+|[a-z0-9_#]+(?:'[a-z]+)?|[.!?;:()\"¿¡,]")  # 10:20 is a word
+# 10:20 is a word. Words that start with a letter come first (most do): a digit only
+# decides between a time and a word where a word starts with one.
+_WORD = re.compile(r"[a-z_#][a-z0-9_#]*(?:'[a-z]+)?|\d+(?::\d+)+|[0-9][a-z0-9_#]*(?:'[a-z]+)?"
+                   r"|[.!?;:()\"¿¡,]")
 _NUMBER_WORDS = """two three four five six seven eight nine ten eleven twelve fifteen twenty
     thirty forty fifty sixty hundred dos tres cuatro cinco seis siete ocho nueve diez doce
     quince veinte treinta cuarenta cincuenta sesenta cien"""
@@ -180,17 +191,32 @@ def _host(m: re.Match[str]) -> str:
     return f" {MAIL} " if "@" in m.group() else f" {HOST} "
 
 
+def _hosts(folded: str) -> str:
+    """`folded` with its addresses and hosts as words (_HOSTS). No address spans a space or
+    a line break, and none is found without a hint (_HAS_HOST) in it: only the words around
+    each hint are searched, which is the same as searching the whole text (a lookbehind or
+    a word boundary at the edge of a word sees a space either way) at a fraction of the
+    cost."""
+    pieces, done = [], 0
+    for hint in _HAS_HOST.finditer(folded):
+        at = hint.start()
+        if at < done:
+            continue  # in the word just searched
+        start = max(folded.rfind(" ", done, at), folded.rfind("\n", done, at), done - 1) + 1
+        end = min(e for e in (folded.find(" ", hint.end()), folded.find("\n", hint.end()),
+                              len(folded)) if e >= 0)
+        pieces += folded[done:start], _HOSTS.sub(_host, folded[start:end])
+        done = end
+    return "".join(pieces) + folded[done:] if pieces else folded
+
+
 def tokens(text: str) -> list[str]:
     """Folded word tokens of `text`, with "." for the end of a sentence, "?" for the end of
     a question, "(", ")" and '"' (quotes, typographic ones folded to it), and "," for
     other clause marks."""
     get = _TOKEN_OF.get
     folded = fold(text)
-    hint = _HAS_HOST.search(folded)
-    if hint:
-        # no address spans a space: the words before the first one's need no search
-        at = max(folded.rfind(" ", 0, hint.start()), folded.rfind("\n", 0, hint.start())) + 1
-        folded = folded[:at] + _HOSTS.sub(_host, folded[at:])
+    folded = _hosts(folded)
     if "'" in folded:
         folded = _POSSESSIVE.sub("", folded)
     if "err_" in folded or "dns_" in folded:
