@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from notifier import i18n
 from notifier.formatting import Words, by_account_severity, fill, hanging, share
-from rules import triage_reason
 from rules.plans import Severity, Window
+from rules.reason_words import ReasonWords
 
 _CUE = re.compile(r'"(?P<cue>[^"]*)"(?: \([^)]*\))? in the (?P<where>subject|body)')
 _TAG = re.compile(r'explicit tag "(?P<tag>.*)" in the (?P<where>subject|body)')
@@ -69,147 +69,17 @@ class Wording(Words):
                     else self._('explicit tag "%(tag)s" in the body', tag=tag["tag"]))
         if text.startswith("set by "):
             return self._("set by %(name)s", name=text[len("set by "):])
-        said = self._reading(text)
+        said = ReasonWords(self._).for_customer(text)
         if said is not None:
             return said
-        if triage_reason.learned_parts(text) is not None:
-            return self._("your mail reads like the mails of that level we have handled")
         if self.lang != i18n.SOURCE:
             # a reason worded some other way is English: rather say less than mix languages
             return self._("what your mail describes")
         return text
 
-    def _reading(self, reason: str) -> str | None:
-        """The definitions' reading (rules/triage_reason.agent_line) in the customer's
-        terms and language: 'your mail says creating documents fails for every user, and
-        that the rest of the service works'. None for a line with a piece this desk has no
-        words for (the caller then says less rather than mix languages)."""
-        p = triage_reason.parts(reason)
-        if p is None:
-            return None
-        if p["level"] == "trivial" and p["what"] in triage_reason.TRIVIAL.values():
-            return self._("your mail reports no fault that stops work")
-        scope = self._scopes().get(p["scope"], "") if p["scope"] else ""
-        if p["scope"] and not scope:
-            return None
-        if p["what"].endswith(triage_reason.UNNAMED):
-            return (self._("your mail reports a fault %(scope)s but not what it affects",
-                           scope=scope) if scope
-                    else self._("your mail reports a fault but not what it affects"))
-        what = self._what(p["what"])
-        still = self._still().get(p["still"]) if p["still"] else ""
-        if what is None or still is None:
-            return None
-        if scope:
-            what = self._("%(what)s %(scope)s", what=what, scope=scope)
-        if still:
-            return self._("your mail says %(what)s, and that %(still)s", what=what, still=still)
-        return self._("your mail says %(what)s", what=what)
-
     def for_agents(self, reason: str) -> str:
-        """The severity's reason as agents read it, in the desk's language: the
-        definitions' reading piece by piece ("crítica: la creación de documentos falla
-        para todos los usuarios; el resto del servicio funciona"). A line worded some other
-        way (a configured rule, a tag, the default) stays as intake wrote it."""
-        if self.lang == i18n.SOURCE:
-            return reason
-        learned = triage_reason.learned_parts(reason)
-        if learned is not None:
-            level = self.level(learned["level"])
-            said = (self._("%(level)s (learned from labelled mails: %(cues)s)", level=level,
-                           cues=learned["cues"]) if learned["cues"]
-                    else self._("%(level)s (learned from labelled mails)", level=level))
-            if learned["reading"]:
-                said = self._("%(learned)s; the definitions' reading alone: %(reading)s",
-                              learned=said, reading=self.for_agents(learned["reading"]))
-            return said
-        p = triage_reason.parts(reason)
-        if p is None:
-            return reason
-        level = self.level(p["level"])
-        if p["level"] == "trivial":
-            kinds = self._trivial_kinds()
-            said = kinds.get(p["what"])
-            return self._("%(level)s: %(what)s", level=level, what=said) if said else reason
-        scope = self._scopes().get(p["scope"], "") if p["scope"] else ""
-        still = self._still().get(p["still"]) if p["still"] else ""
-        if p["what"].endswith(triage_reason.UNNAMED):
-            what = (self._("a fault is reported %(scope)s, not what it affects", scope=scope)
-                    if scope else self._("a fault is reported, not what it affects"))
-        else:
-            what = self._what(p["what"])
-            if what is not None and scope:
-                what = self._("%(what)s %(scope)s", what=what, scope=scope)
-            elif what is not None and reason.find(" (for whom is not said)") > 0:
-                what = self._("%(what)s (for whom is not said)", what=what)
-        if what is None or still is None or (p["scope"] and not scope):
-            return reason
-        if still:
-            return self._("%(level)s: %(what)s; %(still)s", level=level, what=what, still=still)
-        return self._("%(level)s: %(what)s", level=level, what=what)
-
-    def _trivial_kinds(self) -> dict[str, str]:
-        t = triage_reason.TRIVIAL
-        return {t["cosmetic"]: self._("a low-impact (cosmetic) issue, nothing stops work"),
-                t["no fault"]: self._("the mail says nothing is broken"),
-                t["resolved"]: self._("no current fault; the problem it mentions is over"),
-                t["suggestion"]: self._("a suggestion, no fault reported"),
-                t["question"]: self._("a question, no fault reported"),
-                t["request"]: self._("a request, no fault reported"),
-                t["thanks"]: self._("thanks, no fault reported")}
-
-    def _what(self, what: str) -> str | None:
-        """'creating documents fails', 'search is slow', 'the service is unavailable'."""
-        fixed = {"the service is unavailable": self._("the service is unavailable"),
-                 "the service drops out from time to time":
-                     self._("the service drops out from time to time")}
-        if what in fixed:
-            return fixed[what]
-        names = self._names()
-        for ending in (" fails", " fail", " is slow", " are slow"):
-            if what.endswith(ending) and what[:-len(ending)] in names:
-                name = names[what[:-len(ending)]]
-                # each msgid written out: the catalog's extractor reads literals only
-                if ending == " fails":
-                    return self._("%(name)s fails", name=name)
-                if ending == " fail":
-                    return self._("%(name)s fail", name=name)
-                if ending == " is slow":
-                    return self._("%(name)s is slow", name=name)
-                return self._("%(name)s are slow", name=name)
-        return None
-
-    def _names(self) -> dict[str, str]:
-        """What the reading can name as affected (rules/triage_reason.AFFECTED and the
-        non-critical features of rules/triage_words.py)."""
-        return {
-            "the service": self._("the service"), "signing in": self._("signing in"),
-            "creating documents": self._("creating documents"),
-            "signing documents": self._("signing documents"),
-            "opening documents": self._("opening documents"),
-            "search": self._("search"), "OCR": self._("OCR"), "previews": self._("previews"),
-            "notifications": self._("notifications"), "exports": self._("exports"),
-            "reports": self._("reports"), "workflows": self._("workflows"),
-            "e-signature": self._("e-signature"), "the audit log": self._("the audit log"),
-            "the mobile app": self._("the mobile app"), "a page": self._("a page"),
-            "a page or panel": self._("a page or panel"), "printing": self._("printing"),
-            "an integration": self._("an integration"),
-        }
-
-    def _scopes(self) -> dict[str, str]:
-        return {"all": self._("for every user"), "some": self._("for some users"),
-                "one": self._("for one user"),
-                "part": self._("only in part (some documents, folders, sizes or one route)")}
-
-    def _still(self) -> dict[str, str]:
-        m = triage_reason.MITIGATIONS
-        return {m["rest"]: self._("the rest of the service works"),
-                m["up"]: self._("the service itself is up"),
-                m["others"]: self._("the other users are not affected"),
-                m["part"]: self._("the rest of it works"),
-                m["another"]: self._("it still works another way (the web, another app or "
-                                     "route)"),
-                m["between"]: self._("it works between the drops")}
+        """The severity's reason as agents read it, in the desk's language."""
+        return reason if self.lang == i18n.SOURCE else ReasonWords(self._).for_agents(reason)
 
     # -- the support window, from the reader's zone
 

@@ -97,7 +97,7 @@ def ticket(site: Site, request: Request, form) -> Response:
         requester_known=requester is not None and requester.account.lower() == t.account.lower(),
         cc=[timeline.person(a, staff, names) for a in t.cc],
         opened_by=timeline.person(t.opened_by, staff, names) if t.opened_by else None,
-        assignee=t.assignee or w._("unassigned"), reason=t.severity_reason,
+        assignee=t.assignee or w._("unassigned"), reason=w.reason_for_staff(t.severity_reason),
         overage=t.overage, language=t.language)
 
 

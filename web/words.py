@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rules.plans import Severity, Window
+from rules.reason_words import ReasonWords
 from web import i18n
 
 
@@ -94,6 +95,10 @@ class Words:
     def level(self, severity: str) -> str:
         return {"blocker": self._("blocker"), "critical": self._("critical"),
                 "major": self._("major"), "trivial": self._("trivial")}[Severity(severity)]
+
+    def reason_for_staff(self, reason: str) -> str:
+        """Why the ticket has its severity, as agents read it in the page's language."""
+        return reason if self.lang == i18n.SOURCE else ReasonWords(self._).for_agents(reason)
 
     def meaning(self, severity: str) -> str:
         """What a level means, in the vendor's words (rules/plans.py SEVERITY_MEANINGS,

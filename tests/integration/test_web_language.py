@@ -227,6 +227,26 @@ def test_a_ticket_s_staff_page_in_spanish(tmp_path):
         desk.close()
 
 
+def test_why_a_ticket_has_its_severity_is_in_the_staff_s_language(tmp_path):
+    desk = Desk(tmp_path / "data", language="es")
+    try:
+        number = desk.ticket_by_mail(ALICE, "No se pueden crear documentos",
+                                     "Desde las 9:00 crear documentos falla a todos los "
+                                     "usuarios. Lo demás funciona.\n")
+        assert desk.ticket(number).severity_reason == (
+            "critical: creating documents fails for every user; the rest of the service works")
+        boss = desk.client()
+        desk.sign_in(boss, BOSS)
+        text = body(boss.get(f"/staff/tickets/{number}"))
+        assert ("crítica: la creación de documentos falla para todos los usuarios; el resto "
+                "del servicio funciona") in text
+        assert "creating documents" not in text
+        english = body(boss.get(f"/staff/tickets/{number}", headers={"Accept-Language": "en"}))
+        assert "critical: creating documents fails for every user" in english
+    finally:
+        desk.close()
+
+
 def test_times_are_in_the_contact_s_zone_and_language(desk):
     set_contact(desk, ALICE, language="es", timezone="America/Mexico_City")
     desk.ticket_by_mail(ALICE, "[blocker] Portal caído")
