@@ -131,3 +131,17 @@ def test_every_word_the_model_weighs_is_one_the_tokenizer_can_give():
     words = {w for gram in rows for w in gram.split(" ")}
     assert all(w == w.lower() and " " not in w and "\t" not in w for w in words)
     assert not words & {".", ",", "(", ")", '"'}  # clause marks are left out
+
+
+def test_a_close_call_goes_to_the_definitions_level_and_a_near_tie_to_the_blocker():
+    from rules.severity import BLOCKER_BIAS, LEAN
+
+    model = triage_learned.model()
+    close = triage_learned.Learned({B: 0.05, C: 0.40, M: 0.47, T: 0.08}, None, model)
+    assert close.best() is M
+    assert close.best(C, LEAN, BLOCKER_BIAS) is C     # the definitions read critical
+    assert close.best(T, LEAN, BLOCKER_BIAS) is M     # a lean does not outweigh a clear lead
+    outage = triage_learned.Learned({B: 0.31, C: 0.05, M: 0.32, T: 0.32}, None, model)
+    assert outage.best(None, LEAN, BLOCKER_BIAS) is B  # a missed outage costs more
+    assert triage_learned.Learned({B: 0.2, C: 0.05, M: 0.4, T: 0.35}, None, model).best(
+        None, LEAN, BLOCKER_BIAS) is M
