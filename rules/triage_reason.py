@@ -2,7 +2,7 @@
 fails for every user; the rest of the service works").
 
 The line is built from a closed set of phrases, so `parts()` can read it back and the
-customer's wording, in their language, can be given piece by piece (notifier/wording.py).
+customer's wording, in their language, can be given piece by piece (rules/reason_words.py).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def what(reading: Reading) -> str:
 
 _PLURAL = frozenset({"previews", "notifications", "exports", "reports", "workflows"})
 # "a fault is reported for every user, not what it affects"
-UNNAMED = _UNNAMED = ", not what it affects"
+UNNAMED = ", not what it affects"
 
 
 def agent_line(reading: Reading) -> str:
@@ -61,7 +61,7 @@ def agent_line(reading: Reading) -> str:
     else:
         head += " (for whom is not said)"
     if reading.affected == "fault":
-        head += _UNNAMED
+        head += UNNAMED
     if reading.mitigation in MITIGATIONS:
         head += "; " + MITIGATIONS[reading.mitigation]
     return f"{reading.severity}: {head}"
@@ -78,16 +78,15 @@ def parts(reason: str) -> dict[str, str] | None:
     if not m:
         return None
     text, scope = m["text"], ""
-    unnamed = text.endswith(_UNNAMED)
+    unnamed = text.endswith(UNNAMED)
     if unnamed:
-        text = text[:-len(_UNNAMED)]
+        text = text[:-len(UNNAMED)]
     for key, phrase in SCOPES.items():
         if text.endswith(" " + phrase):
             text, scope = text[:-len(phrase) - 1], key
     if unnamed:
-        text += _UNNAMED
+        text += UNNAMED
     return {"level": m["level"], "what": text, "scope": scope, "still": m["still"] or ""}
-
 
 
 def learned_line(level: str, cues: list[str], reading: str = "") -> str:
