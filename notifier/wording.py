@@ -25,8 +25,7 @@ class Wording(Words):
 
     def level(self, severity: str) -> str:
         """A severity level's name: 'blocker' (Spanish 'bloqueante')."""
-        return {"blocker": self._("blocker"), "critical": self._("critical"),
-                "major": self._("major"), "trivial": self._("trivial")}[Severity(severity)]
+        return ReasonWords(self._).level(severity)
 
     def clock(self, clock: str) -> str:
         """An SLA clock's name: 'response' or 'resolution'."""

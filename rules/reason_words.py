@@ -18,7 +18,8 @@ class ReasonWords:
     def __init__(self, gettext: Callable[..., str]) -> None:
         self._ = gettext
 
-    def _level(self, severity: str) -> str:
+    def level(self, severity: str) -> str:
+        """A severity level's name: 'blocker' (Spanish 'bloqueante')."""
         return {"blocker": self._("blocker"), "critical": self._("critical"),
                 "major": self._("major"), "trivial": self._("trivial")}[Severity(severity)]
 
@@ -58,7 +59,7 @@ class ReasonWords:
         stays as intake wrote it."""
         learned = triage_reason.learned_parts(reason)
         if learned is not None:
-            level = self._level(learned["level"])
+            level = self.level(learned["level"])
             said = (self._("%(level)s (learned from labelled mails: %(cues)s)", level=level,
                            cues=learned["cues"]) if learned["cues"]
                     else self._("%(level)s (learned from labelled mails)", level=level))
@@ -69,7 +70,7 @@ class ReasonWords:
         p = triage_reason.parts(reason)
         if p is None:
             return reason
-        level = self._level(p["level"])
+        level = self.level(p["level"])
         if p["level"] == "trivial":
             kinds = self._trivial_kinds()
             said = kinds.get(p["what"])

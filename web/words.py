@@ -93,8 +93,7 @@ class Words:
     # -- the desk's words
 
     def level(self, severity: str) -> str:
-        return {"blocker": self._("blocker"), "critical": self._("critical"),
-                "major": self._("major"), "trivial": self._("trivial")}[Severity(severity)]
+        return ReasonWords(self._).level(severity)
 
     def reason_for_staff(self, reason: str) -> str:
         """Why the ticket has its severity, as agents read it in the page's language."""
